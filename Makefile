@@ -1,0 +1,43 @@
+# The two commands of the README: `make demo` and `make test`.
+# Everything they need that a fresh Debian machine lacks is installed here.
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+DEMO     ?= auto
+
+.PHONY: demo test lint unit bench sysdeps sysdeps-test venv clean
+
+demo: sysdeps venv
+	$(PY) scripts/demo.py --mode $(DEMO)
+
+test: sysdeps-test venv lint unit
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: venv
+	$(PY) -m pytest
+
+bench: venv
+	$(PY) bench/call_setup.py
+
+sysdeps:
+	installer/system-packages.sh runtime
+
+sysdeps-test:
+	installer/system-packages.sh test
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || "$$(installer/find-python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

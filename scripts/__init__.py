@@ -1,0 +1,1 @@
+"""Developer scripts: the one-machine stack, the demo."""

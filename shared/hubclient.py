@@ -1,0 +1,330 @@
+"""Client side of the hub: the HTTP API and the websocket, for kiosk and console alike.
+
+`HubClient` logs in (an officer with a password, a kiosk with its device
+credential), opens the websocket, hands every hub message to a callback, and
+keeps the connection up: after a drop it reconnects with backoff and logs in
+again where it can. Requests that expect an answer go through `request()`, which
+matches the hub's `ack` or `error` to the request by its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from pydantic import BaseModel
+
+from shared.protocol import (
+    MAX_MESSAGE_BYTES,
+    Ack,
+    ErrorReply,
+    ProtocolError,
+    Welcome,
+    decode_server_message,
+    encode,
+)
+from shared.tasks import TaskKeeper
+
+log = logging.getLogger(__name__)
+
+MessageHandler = Callable[[Any], Awaitable[None]]
+"""Receives each hub message (a `ServerMessage` model) that is not a reply."""
+
+ConnectionHandler = Callable[[bool], Awaitable[None]]
+"""Told True when the websocket is up (after `welcome`), False when it drops."""
+
+
+class HubError(Exception):
+    """Base of the errors the hub client raises."""
+
+
+class HubUnavailable(HubError):
+    """The hub could not be reached or dropped the connection."""
+
+
+class HubAuthError(HubError):
+    """The hub refused the credentials (wrong password, unknown device, expired token)."""
+
+
+class HubRequestError(HubError):
+    """The hub answered a request with an error reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DeviceCredential:
+    """What a kiosk keeps after enrolment; the secret is shown to the hub only to get tokens."""
+
+    device_id: int
+    secret: str
+
+    def save(self, path: Path) -> None:
+        """Write the credential to `path`, readable by the owner only."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"device_id": self.device_id, "secret": self.secret}))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> DeviceCredential:
+        """Read a credential written by `save`."""
+        data = json.loads(path.read_text())
+        return cls(device_id=int(data["device_id"]), secret=str(data["secret"]))
+
+
+def make_ssl_context(ca_file: Path | None) -> ssl.SSLContext:
+    """TLS context that trusts the system CAs, or only `ca_file` when given."""
+    if ca_file is None:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=str(ca_file))
+
+
+class HubClient:
+    """An authenticated client of one hub (see module docstring)."""
+
+    RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+    def __init__(
+        self,
+        base_url: str,
+        ca_file: Path | None,
+        on_message: MessageHandler,
+        on_connection: ConnectionHandler | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._ssl = make_ssl_context(ca_file) if base_url.startswith("https") else False
+        self._on_message = on_message
+        self._on_connection = on_connection
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._token: str | None = None
+        self._relogin: Callable[[], Awaitable[None]] | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[Ack]] = {}
+        self._tasks = TaskKeeper("hubclient")
+        self._closing = False
+        self.welcome: Welcome | None = None
+
+    # --- HTTP ----------------------------------------------------------------
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=self._ssl),
+                timeout=aiohttp.ClientTimeout(total=15),
+            )
+        return self._http
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            async with self._session().request(
+                method, f"{self.base_url}{path}", headers=headers, **kwargs
+            ) as resp:
+                body = await resp.json(content_type=None) if resp.content_length != 0 else None
+                if resp.status == 401:
+                    raise HubAuthError((body or {}).get("message", "not authorised"))
+                if resp.status >= 400:
+                    body = body or {}
+                    raise HubRequestError(
+                        body.get("code", str(resp.status)), body.get("message", resp.reason or "")
+                    )
+                return body
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise HubUnavailable(f"hub at {self.base_url} unreachable: {exc}") from exc
+
+    async def get_json(self, path: str, **params: str) -> Any:
+        """GET an API path (e.g. `/api/v1/sessions`) as the logged-in subject."""
+        return await self._call("GET", path, params=params)
+
+    async def post_json(self, path: str, payload: dict[str, Any]) -> Any:
+        """POST JSON to an API path as the logged-in subject."""
+        return await self._call("POST", path, json=payload)
+
+    async def login_officer(self, username: str, password: str) -> dict[str, Any]:
+        """Log in with a password; returns the hub's description of the user."""
+        self._token = None
+        body = await self._call(
+            "POST", "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        self._token = body["token"]
+        return dict(body["user"])
+
+    async def login_device(self, credential: DeviceCredential) -> None:
+        """Exchange a kiosk's device credential for a short-lived token.
+
+        The credential is remembered, so a reconnect after the token expired
+        logs in again by itself.
+        """
+
+        async def relogin() -> None:
+            self._token = None
+            body = await self._call(
+                "POST",
+                "/api/v1/devices/token",
+                json={"device_id": credential.device_id, "secret": credential.secret},
+            )
+            self._token = body["token"]
+
+        self._relogin = relogin
+        await relogin()
+
+    async def enroll(self, code: str, name: str) -> DeviceCredential:
+        """Enrol this machine as a kiosk with a one-time code from an administrator."""
+        body = await self._call("POST", "/api/v1/devices/enroll", json={"code": code, "name": name})
+        return DeviceCredential(device_id=int(body["device_id"]), secret=str(body["secret"]))
+
+    # --- websocket -----------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Whether the websocket is open and welcomed."""
+        return self._ws is not None and not self._ws.closed and self.welcome is not None
+
+    async def connect(self) -> Welcome:
+        """Open the websocket once, wait for `welcome`, and start the reader.
+
+        After this, a dropped connection is re-established in the background
+        until `close()`.
+        """
+        welcome = await self._open()
+        self._tasks.start(self._read_loop(), "reader")
+        return welcome
+
+    async def _open(self) -> Welcome:
+        ws_url = self.base_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        try:
+            ws = await self._session().ws_connect(
+                f"{ws_url}/ws", headers=headers, heartbeat=10.0, max_msg_size=MAX_MESSAGE_BYTES
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status == 401:
+                raise HubAuthError("the hub refused the credentials") from exc
+            raise HubUnavailable(f"websocket refused: {exc.status}") from exc
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise HubUnavailable(f"hub at {self.base_url} unreachable: {exc}") from exc
+        msg = await ws.receive(timeout=10)
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            await ws.close()
+            raise HubUnavailable("the hub closed the connection before welcoming")
+        welcome = decode_server_message(msg.data)
+        if not isinstance(welcome, Welcome):
+            await ws.close()
+            raise HubUnavailable(f"expected welcome, got {welcome.type}")
+        self._ws, self.welcome = ws, welcome
+        if self._on_connection is not None:
+            await self._on_connection(True)
+        return welcome
+
+    async def _read_loop(self) -> None:
+        while not self._closing:
+            ws = self._ws
+            if ws is not None:
+                await self._read(ws)
+            if self._closing:
+                return
+            self.welcome = None
+            self._fail_pending(HubUnavailable("connection to the hub lost"))
+            if self._on_connection is not None:
+                await self._on_connection(False)
+            await self._reconnect()
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for msg in ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                message = decode_server_message(msg.data)
+            except ProtocolError as exc:
+                log.warning("ignored a malformed hub message: %s", exc.message)
+                continue
+            if isinstance(message, Ack | ErrorReply) and message.re in self._pending:
+                future = self._pending.pop(message.re)
+                if not future.done():
+                    if isinstance(message, Ack):
+                        future.set_result(message)
+                    else:
+                        future.set_exception(HubRequestError(message.code, message.message))
+                continue
+            if isinstance(message, ErrorReply):
+                log.warning("hub error: %s %s", message.code, message.message)
+            try:
+                await self._on_message(message)
+            except Exception:
+                log.exception("handling %s failed", message.type)
+
+    async def _reconnect(self) -> None:
+        for attempt in itertools.count():
+            if self._closing:
+                return
+            await asyncio.sleep(self.RECONNECT_DELAYS[min(attempt, len(self.RECONNECT_DELAYS) - 1)])
+            try:
+                try:
+                    await self._open()
+                except HubAuthError:
+                    if self._relogin is None:
+                        raise
+                    await self._relogin()
+                    await self._open()
+                log.info("reconnected to the hub")
+                return
+            except HubAuthError:
+                log.error("the hub no longer accepts this client's credentials")
+            except (HubError, ProtocolError) as exc:
+                log.info("hub still unreachable (%s)", exc)
+
+    def _fail_pending(self, exc: Exception) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(exc)
+        self._pending.clear()
+
+    async def send(self, message: BaseModel) -> None:
+        """Send a message without waiting for an answer; raises HubUnavailable when offline."""
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise HubUnavailable("not connected to the hub")
+        try:
+            await ws.send_str(encode(message))
+        except (aiohttp.ClientConnectionError, ConnectionResetError) as exc:
+            raise HubUnavailable(str(exc)) from exc
+
+    async def request(self, message: BaseModel, timeout: float = 10.0) -> Ack:
+        """Send a request and wait for its `ack`; an `error` reply raises HubRequestError."""
+        request_id = f"r{next(self._ids)}"
+        message = message.model_copy(update={"id": request_id})
+        future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await self.send(message)
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise HubUnavailable(f"no answer from the hub to {message.type}") from None  # type: ignore[attr-defined]
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def close(self) -> None:
+        """Close the websocket and the HTTP session; stops reconnecting."""
+        self._closing = True
+        await self._tasks.cancel_all()
+        self._fail_pending(HubUnavailable("client closed"))
+        if self._ws is not None:
+            await self._ws.close()
+        if self._http is not None:
+            await self._http.close()

@@ -1,0 +1,69 @@
+"""Typed config loading with environment overrides, and ID numbers kept out of logs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from shared.config import ConfigError, load_config
+from shared.logs import RedactingFilter, redact
+
+
+class _Hub(BaseModel):
+    url: str = "https://127.0.0.1:8443"
+    retries: int = 3
+
+
+class _Sample(BaseModel):
+    config_dir: Path | None = None
+    name: str = "kiosk"
+    hub: _Hub = _Hub()
+    tags: list[str] = []
+
+
+def test_file_values_and_env_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('name = "一号机"\n[hub]\nurl = "https://hub:1"\n', encoding="utf-8")
+    env = {"VW_KIOSK__HUB__RETRIES": "7", "VW_KIOSK__TAGS": '["a", "b"]', "OTHER": "x"}
+    cfg = load_config(_Sample, path, "VW_KIOSK", environ=env)
+    assert cfg.name == "一号机"
+    assert cfg.hub.url == "https://hub:1"
+    assert cfg.hub.retries == 7
+    assert cfg.tags == ["a", "b"]
+    assert cfg.config_dir == tmp_path.resolve()
+
+
+def test_bad_config_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[hub]\nretries = "many"\n')
+    with pytest.raises(ConfigError, match=r"hub\.retries"):
+        load_config(_Sample, path, "VW_KIOSK", environ={})
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(_Sample, tmp_path / "nope.toml", "VW_KIOSK", environ={})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = ")
+    with pytest.raises(ConfigError, match=r"broken\.toml"):
+        load_config(_Sample, broken, "VW_KIOSK", environ={})
+
+
+def test_redact_masks_id_numbers() -> None:
+    assert redact("card 11010519491231002X read") == "card 110105********002X read"
+    assert redact("permit ABC123456789012 ok") == "permit ABC************ ok"
+    # Not an ID number: longer digit runs and short numbers stay as they are.
+    assert redact("ticket 42, port 8443") == "ticket 42, port 8443"
+    assert redact("1101051949123100211") == "1101051949123100211"
+
+
+def test_redacting_filter_rewrites_records() -> None:
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "read %s", ("11010519491231002X",), None
+    )
+    RedactingFilter().filter(record)
+    assert "11010519491231002X" not in record.getMessage()
+    assert "110105********002X" in record.getMessage()
