@@ -1,0 +1,52 @@
+"""The hub's aiohttp application: services wired together, routes, start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import WSCloseCode, web
+
+from backoffice_console.hub import api, ws
+from backoffice_console.hub.config import HubConfig
+from backoffice_console.hub.services import HUB_KEY, Hub
+
+log = logging.getLogger(__name__)
+
+
+async def _startup(app: web.Application) -> None:
+    hub = app[HUB_KEY]
+    await hub.db.migrate()
+    tickets, sessions = await hub.calls.close_leftovers("hub_restart")
+    if tickets or sessions:
+        log.info("closed %d stale tickets and %d stale sessions", tickets, sessions)
+
+
+async def _shutdown(app: web.Application) -> None:
+    hub = app[HUB_KEY]
+    hub.signaling.stopping = True
+    closing = [
+        socket.close(code=WSCloseCode.GOING_AWAY, message=b"hub shutting down")
+        for socket in list(hub.websockets)
+    ]
+    # In parallel and bounded: a client that never answers the close must not hold us up.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 5.0)
+    await hub.calls.close_leftovers("hub_stop")
+
+
+async def _cleanup(app: web.Application) -> None:
+    await app[HUB_KEY].db.dispose()
+
+
+def build_app(config: HubConfig) -> web.Application:
+    """The aiohttp application of a hub with `config` (run it with an AppRunner)."""
+    app = web.Application(middlewares=[api.error_middleware], client_max_size=64 * 1024)
+    app[HUB_KEY] = Hub.create(config)
+    api.add_routes(app)
+    ws.add_routes(app)
+    app.on_startup.append(_startup)
+    app.on_shutdown.append(_shutdown)
+    app.on_cleanup.append(_cleanup)
+    return app

@@ -1,0 +1,30 @@
+"""The hub's database: SQLAlchemy 2 async models, engine set-up and Alembic migrations."""
+
+from backoffice_console.hub.db.engine import Database, migrate
+from backoffice_console.hub.db.models import (
+    AuditEntry,
+    Base,
+    CallSession,
+    EnrollmentCode,
+    Kiosk,
+    ServicePoint,
+    Ticket,
+    Token,
+    User,
+)
+from backoffice_console.hub.db.types import utcnow
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CallSession",
+    "Database",
+    "EnrollmentCode",
+    "Kiosk",
+    "ServicePoint",
+    "Ticket",
+    "Token",
+    "User",
+    "migrate",
+    "utcnow",
+]

@@ -1,0 +1,74 @@
+"""Run the hub: HTTPS + WSS on one port until SIGTERM/SIGINT, then a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import ssl
+import sys
+
+from aiohttp import web
+
+from backoffice_console.hub.app import build_app
+from backoffice_console.hub.config import HubConfig
+
+log = logging.getLogger(__name__)
+
+
+def server_ssl_context(config: HubConfig) -> ssl.SSLContext | None:
+    """TLS context from the configured certificate, or None when `tls = false` (tests only)."""
+    if not config.tls:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
+    return context
+
+
+def url_of(scheme: str, host: str, port: int) -> str:
+    """`scheme://host:port`, with IPv6 hosts in brackets."""
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+async def start(config: HubConfig, port: int | None = None) -> tuple[web.AppRunner, str]:
+    """Start serving; returns the runner (call `cleanup()` to stop) and the base URL."""
+    runner = web.AppRunner(
+        build_app(config), handle_signals=False, access_log=None, shutdown_timeout=5.0
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(
+            runner,
+            config.listen_host,
+            config.listen_port if port is None else port,
+            ssl_context=server_ssl_context(config),
+        )
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound = runner.addresses[0][1]
+    return runner, url_of("https" if config.tls else "http", config.listen_host, bound)
+
+
+async def serve(config: HubConfig, port: int | None = None) -> None:
+    """Serve until SIGTERM or SIGINT; prints `listening on URL` once ready."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner, url = await start(config, port)
+    log.info("listening on %s", url)
+    print(f"listening on {url}", flush=True)
+    try:
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runner.cleanup()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(sig)
+    log.info("stopped")
+    sys.stdout.flush()

@@ -1,0 +1,54 @@
+"""The hub's services wired together once per application (`HUB_KEY` on the aiohttp app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from backoffice_console.hub import __version__
+from backoffice_console.hub.accounts import AccountStore
+from backoffice_console.hub.auth import RateLimiter
+from backoffice_console.hub.calls import CallStore
+from backoffice_console.hub.config import HubConfig
+from backoffice_console.hub.db import Database
+from backoffice_console.hub.registry import Registry
+from backoffice_console.hub.signaling import Signaling
+
+
+@dataclass
+class Hub:
+    """Everything a request handler needs, built once per application."""
+
+    config: HubConfig
+    db: Database
+    accounts: AccountStore
+    calls: CallStore
+    registry: Registry
+    signaling: Signaling
+    login_limiter: RateLimiter
+    ip_limiter: RateLimiter
+    version: str = __version__
+    websockets: set[web.WebSocketResponse] = field(default_factory=set)
+
+    @classmethod
+    def create(cls, config: HubConfig) -> Hub:
+        """Wire the services for `config` (nothing is opened until start-up)."""
+        db = Database(config.db_url)
+        calls = CallStore(db)
+        registry = Registry()
+        window = config.login_failure_window_s
+        return cls(
+            config=config,
+            db=db,
+            accounts=AccountStore(db, config.officer_token_ttl_s, config.device_token_ttl_s),
+            calls=calls,
+            registry=registry,
+            signaling=Signaling(calls, registry, config.ice_servers),
+            login_limiter=RateLimiter(config.login_failures_allowed, window),
+            # One address may hold several users (a centre behind NAT): a looser limit.
+            ip_limiter=RateLimiter(config.login_failures_allowed * 4, window),
+        )
+
+
+HUB_KEY = web.AppKey("hub", Hub)

@@ -1,0 +1,137 @@
+"""Helpers for the hub tests: a real hub on a loopback port with TLS, and scripted clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from backoffice_console.hub.provision import prepare_dir
+from backoffice_console.hub.server import start
+from backoffice_console.hub.services import HUB_KEY, Hub
+from shared.hubclient import DeviceCredential, HubClient, make_ssl_context
+from shared.protocol import Role
+
+PASSWORD = "correct horse 1"
+WAIT = 5.0
+
+
+class Peer:
+    """A HubClient whose unsolicited messages queue up for the test to inspect."""
+
+    def __init__(self, url: str, ca: Path) -> None:
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.client = HubClient(url, ca, self._got)
+
+    async def _got(self, message: Any) -> None:
+        await self.inbox.put(message)
+
+    async def next(self, kind: str | None = None, timeout: float = WAIT) -> Any:
+        """The next message (asserting its type when given)."""
+        message = await asyncio.wait_for(self.inbox.get(), timeout)
+        if kind is not None:
+            assert message.type == kind, f"expected {kind}, got {message!r}"
+        return message
+
+    async def skip_to(self, kind: str, timeout: float = WAIT) -> Any:
+        """Drop messages until one of type `kind` arrives."""
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.inbox.get()
+                if message.type == kind:
+                    return message
+
+    async def quiet(self, seconds: float = 0.2) -> None:
+        """Assert nothing arrives for a short while."""
+        await asyncio.sleep(seconds)
+        assert self.inbox.empty(), f"unexpected: {self.inbox.get_nowait()!r}"
+
+    async def close(self) -> None:
+        """Close the client (bounded)."""
+        await asyncio.wait_for(self.client.close(), WAIT)
+
+
+@dataclass
+class HubHarness:
+    """A running hub plus ways to make users, kiosks and connected clients."""
+
+    url: str
+    ca: Path
+    hub: Hub
+    peers: list[Peer] = field(default_factory=list)
+
+    def ssl(self) -> Any:
+        """Client TLS context trusting the hub's CA."""
+        return make_ssl_context(self.ca)
+
+    async def user(self, username: str, role: Role = Role.OFFICER, name: str = "") -> int:
+        """Create a user with PASSWORD."""
+        return await self.hub.accounts.create_user(username, name or username, role, PASSWORD)
+
+    async def officer(self, username: str, role: Role = Role.OFFICER) -> Peer:
+        """A connected console of a new user."""
+        await self.user(username, role, name=f"officer {username}")
+        peer = Peer(self.url, self.ca)
+        self.peers.append(peer)
+        await asyncio.wait_for(peer.client.login_officer(username, PASSWORD), WAIT)
+        await asyncio.wait_for(peer.client.connect(), WAIT)
+        return peer
+
+    async def kiosk_credential(self, name: str, point: str = "某某社区居委会") -> DeviceCredential:
+        """Enrol a kiosk through the HTTP API."""
+        code, _ = await self.hub.accounts.create_enrollment_code(point, name)
+        client = HubClient(self.url, self.ca, _ignore)
+        try:
+            return await asyncio.wait_for(client.enroll(code, name), WAIT)
+        finally:
+            await client.close()
+
+    async def kiosk(self, name: str, point: str = "某某社区居委会") -> Peer:
+        """A connected, newly enrolled kiosk."""
+        credential = await self.kiosk_credential(name, point)
+        peer = Peer(self.url, self.ca)
+        self.peers.append(peer)
+        await asyncio.wait_for(peer.client.login_device(credential), WAIT)
+        await asyncio.wait_for(peer.client.connect(), WAIT)
+        return peer
+
+    async def raw_ws(self, token: str) -> aiohttp.ClientWebSocketResponse:
+        """A bare websocket (for sending malformed frames); caller closes its session."""
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self.ssl()))
+        ws = await session.ws_connect(
+            f"{self.url.replace('https', 'wss')}/ws",
+            headers={"Authorization": f"Bearer {token}"},
+            max_msg_size=0,
+        )
+        ws._test_session = session  # type: ignore[attr-defined]
+        return ws
+
+
+async def _ignore(_: Any) -> None:
+    return None
+
+
+async def close_raw(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Close a websocket from `raw_ws` and its session."""
+    await ws.close()
+    await ws._test_session.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(name="hub")
+async def hub_fixture(tmp_path: Path) -> AsyncIterator[HubHarness]:
+    """A hub with TLS on 127.0.0.1 and a random port, in tmp_path."""
+    config = prepare_dir(tmp_path / "hub", [], port=0)
+    config.log_dir = None
+    runner, url = await asyncio.wait_for(start(config, 0), 30)
+    harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY])
+    try:
+        yield harness
+    finally:
+        for peer in harness.peers:
+            await peer.close()
+        await asyncio.wait_for(runner.cleanup(), 30)
