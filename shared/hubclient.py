@@ -85,6 +85,13 @@ class DeviceCredential:
         return cls(device_id=int(data["device_id"]), secret=str(data["secret"]))
 
 
+@dataclass(frozen=True)
+class _ConnectionChange:
+    """Queued with the messages so handlers see connection changes in order."""
+
+    up: bool
+
+
 def make_ssl_context(ca_file: Path | None) -> ssl.SSLContext:
     """TLS context that trusts the system CAs, or only `ca_file` when given."""
     if ca_file is None:
@@ -115,6 +122,9 @@ class HubClient:
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future[Ack]] = {}
         self._tasks = TaskKeeper("hubclient")
+        # Handlers run one at a time, in arrival order, on their own task, so that
+        # a handler may itself await `request()`: the reader keeps resolving acks.
+        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._closing = False
         self.welcome: Welcome | None = None
 
@@ -204,6 +214,7 @@ class HubClient:
         """
         welcome = await self._open()
         self._tasks.start(self._read_loop(), "reader")
+        self._tasks.start(self._dispatch_loop(), "dispatcher")
         return welcome
 
     async def _open(self) -> Welcome:
@@ -228,8 +239,7 @@ class HubClient:
             await ws.close()
             raise HubUnavailable(f"expected welcome, got {welcome.type}")
         self._ws, self.welcome = ws, welcome
-        if self._on_connection is not None:
-            await self._on_connection(True)
+        self._inbox.put_nowait(_ConnectionChange(up=True))
         return welcome
 
     async def _read_loop(self) -> None:
@@ -241,8 +251,7 @@ class HubClient:
                 return
             self.welcome = None
             self._fail_pending(HubUnavailable("connection to the hub lost"))
-            if self._on_connection is not None:
-                await self._on_connection(False)
+            self._inbox.put_nowait(_ConnectionChange(up=False))
             await self._reconnect()
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -264,10 +273,19 @@ class HubClient:
                 continue
             if isinstance(message, ErrorReply):
                 log.warning("hub error: %s %s", message.code, message.message)
+            self._inbox.put_nowait(message)
+
+    async def _dispatch_loop(self) -> None:
+        while True:
+            item = await self._inbox.get()
             try:
-                await self._on_message(message)
+                if isinstance(item, _ConnectionChange):
+                    if self._on_connection is not None:
+                        await self._on_connection(item.up)
+                else:
+                    await self._on_message(item)
             except Exception:
-                log.exception("handling %s failed", message.type)
+                log.exception("handling %s failed", item)
 
     async def _reconnect(self) -> None:
         for attempt in itertools.count():
