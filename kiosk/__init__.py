@@ -1,0 +1,1 @@
+"""The kiosk: the dual-screen app at a service point (`vw-kiosk`)."""

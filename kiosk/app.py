@@ -1,0 +1,503 @@
+"""The kiosk's logic, free of Qt: queue, call and hang-up, driven by the UI and by the hub.
+
+`KioskController` is a small state machine::
+
+    OFFLINE --hub welcomes--> IDLE --start--> WAITING --session.started--> IN_CALL
+       ^                        ^  <--cancel--'                              |
+       |                        '------ (a few seconds) ----- ENDED <--------'
+       '------------- hub lost (from IDLE/WAITING; from IN_CALL via ENDED) ---'
+
+The UI (humble view) calls `start_service()`, `cancel_waiting()`, `hang_up()`
+and `go_home()`, and re-reads the controller's public attributes whenever a
+listener added with `add_listener()` fires. The hub client is wired to
+`handle_message()` and `handle_connection()`. Tests drive all of it with plain
+asyncio and stand-ins for the hub and the peer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from shared.hubclient import DeviceCredential, HubAuthError, HubError
+from shared.media import VideoSource
+from shared.protocol import (
+    Ack,
+    CallState,
+    CallStateReport,
+    IceServer,
+    QueueJoin,
+    QueueLeave,
+    QueueStatus,
+    RtcAnswer,
+    RtcOffer,
+    SessionEnd,
+    SessionEnded,
+    SessionStarted,
+    Welcome,
+)
+from shared.tasks import TaskKeeper
+
+log = logging.getLogger(__name__)
+
+
+class KioskState(StrEnum):
+    """What the kiosk is doing, as the touch screen shows it."""
+
+    OFFLINE = "offline"
+    IDLE = "idle"
+    WAITING = "waiting"
+    IN_CALL = "in_call"
+    ENDED = "ended"
+
+
+class HubPort(Protocol):
+    """The part of `shared.hubclient.HubClient` the controller uses."""
+
+    welcome: Welcome | None
+
+    async def login_device(self, credential: DeviceCredential) -> None: ...
+
+    async def connect(self) -> Welcome: ...
+
+    async def send(self, message: Any) -> None: ...
+
+    async def request(self, message: Any, timeout: float = 10.0) -> Ack: ...
+
+    async def close(self) -> None: ...
+
+
+class FrameSinkLike(Protocol):
+    """What the controller reads from `shared.rtc.FrameSink`."""
+
+    frames_received: int
+    first_frame_at: float | None
+    last_frame_wall_at: float | None
+
+    def latest(self) -> Any: ...
+
+
+class PeerLike(Protocol):
+    """What the controller uses of `shared.rtc.CallPeer`."""
+
+    state: CallState
+    reconnects: int
+
+    @property
+    def remote_video(self) -> FrameSinkLike: ...
+
+    async def start(self) -> None: ...
+
+    async def handle_answer(self, sdp: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+PeerFactory = Callable[..., PeerLike]
+"""Called like `CallPeer(offerer=True, ice_servers=..., video=..., signaling=..., on_state=...)`."""
+
+Listener = Callable[[str], None]
+"""Told what changed: "state", "queue", "call" or "hub"."""
+
+
+def _default_peer_factory(**kwargs: Any) -> PeerLike:
+    from shared.rtc import CallPeer  # noqa: PLC0415 - the rtc stack is heavy; load it when needed
+
+    peer: PeerLike = CallPeer(**kwargs)
+    return peer
+
+
+class _HubSignaling:
+    """Relays this kiosk's offers to the officer through the hub."""
+
+    def __init__(self, hub: HubPort, session_id: str) -> None:
+        self._hub = hub
+        self._session_id = session_id
+
+    async def send_offer(self, sdp: str) -> None:
+        await self._hub.request(RtcOffer(session_id=self._session_id, sdp=sdp))
+
+    async def send_answer(self, sdp: str) -> None:
+        # The kiosk always offers; an answer from it would be a programming error.
+        raise RuntimeError("the kiosk does not answer offers")
+
+
+def empty_stats() -> dict[str, Any]:
+    """The report fields (see the kiosk brief), all unset."""
+    return {
+        "session_id": None,
+        "start_clicked_at": None,
+        "session_started_at": None,
+        "first_connected_at": None,
+        "first_remote_frame_at": None,
+        "last_remote_frame_at": None,
+        "frames_received": 0,
+        "frames_painted": 0,
+        "reconnects": 0,
+        "ended_reason": None,
+        "ended_by": None,
+        "hung_up_at": None,
+    }
+
+
+class KioskController:
+    """The whole kiosk flow (see module docstring)."""
+
+    CONNECT_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+    def __init__(
+        self,
+        hub: HubPort,
+        *,
+        video: VideoSource | None = None,
+        credential: DeviceCredential | None = None,
+        peer_factory: PeerFactory | None = None,
+        ended_home_seconds: float = 5.0,
+        matter: str | None = None,
+    ) -> None:
+        self.hub = hub
+        self.video = video
+        self._credential = credential
+        self._peer_factory = peer_factory or _default_peer_factory
+        self.ended_home_seconds = ended_home_seconds
+        self.matter = matter
+        self._tasks = TaskKeeper("kiosk")
+        self._listeners: list[Listener] = []
+        self._home_task: asyncio.Task[Any] | None = None
+        self._closed = False
+        # Public, read by the UI.
+        self.state = KioskState.OFFLINE
+        self.hub_connected = False
+        self.point_name: str | None = None
+        self.queue_position: int | None = None
+        self.waiting_since: float | None = None  # time.time()
+        self.session_id: str | None = None
+        self.officer_name: str | None = None
+        self.call_state: CallState | None = None
+        self.remote_call_state: CallState | None = None
+        self.peer: PeerLike | None = None
+        self.connection_lost = False  # the last call ended because the hub went away
+        self.ended_reason: str | None = None
+        self.ended_by: str | None = None
+        self.error: str | None = None  # i18n key of the last user-facing error
+        self.ended_at: float | None = None  # time.monotonic()
+        self.stats: dict[str, Any] = empty_stats()
+        self.session_ended = asyncio.Event()
+
+    # --- observers -----------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(what)` after every change."""
+        self._listeners.append(listener)
+
+    def _notify(self, what: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(what)
+            except Exception:
+                log.exception("kiosk listener failed")
+
+    def _set_state(self, state: KioskState) -> None:
+        if state != self.state:
+            log.info("kiosk state %s -> %s", self.state, state)
+            self.state = state
+        self._notify("state")
+
+    def remote_frame(self) -> Any:
+        """The newest frame of the officer's video (numpy RGB) or None."""
+        peer = self.peer
+        return None if peer is None else peer.remote_video.latest()
+
+    def local_frame(self) -> Any:
+        """The newest frame of the kiosk's own camera, for the self view."""
+        return None if self.video is None else self.video.latest()
+
+    # --- life cycle ----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the camera (a broken camera is logged, not fatal) and connect to the hub."""
+        if self.video is not None:
+            try:
+                await self.video.start()
+            except Exception as exc:
+                log.error("camera could not start: %s", exc)
+                self.error = "error.camera"
+                self._notify("hub")
+        self._tasks.start(self._connect_loop(), "connect")
+
+    async def _connect_loop(self) -> None:
+        attempt = 0
+        while not self._closed:
+            try:
+                if self._credential is not None:
+                    await self.hub.login_device(self._credential)
+                await self.hub.connect()
+                return  # from here the hub client reconnects by itself
+            except HubAuthError as exc:
+                log.error("the hub refused this kiosk's credential: %s", exc)
+            except HubError as exc:
+                log.info("hub not reachable yet: %s", exc)
+            except Exception:
+                log.exception("connecting to the hub failed")
+            delay = self.CONNECT_RETRY_DELAYS[min(attempt, len(self.CONNECT_RETRY_DELAYS) - 1)]
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    async def shutdown(self) -> None:
+        """Hang up if in a call, close the peer, the camera and the hub client. Never raises."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.state == KioskState.IN_CALL and self.session_id is not None:
+            self.stats["hung_up_at"] = time.time()
+            with contextlib.suppress(Exception):
+                await self.hub.request(SessionEnd(session_id=self.session_id), timeout=2.0)
+        elif self.state == KioskState.WAITING:
+            with contextlib.suppress(Exception):
+                await self.hub.request(QueueLeave(), timeout=2.0)
+        await self._close_peer()
+        await self._tasks.cancel_all()
+        if self.video is not None:
+            with contextlib.suppress(Exception):
+                await self.video.stop()
+        with contextlib.suppress(Exception):
+            await self.hub.close()
+
+    # --- UI actions ----------------------------------------------------------
+
+    async def start_service(self) -> bool:
+        """The resident pressed 开始办理: join the queue. False (and `error` set) on failure."""
+        if self.state != KioskState.IDLE:
+            log.info("start ignored in state %s", self.state)
+            return False
+        self.stats = empty_stats()
+        self.stats["start_clicked_at"] = time.time()
+        self.session_ended = asyncio.Event()
+        self.error = None
+        self.queue_position = None
+        self.waiting_since = time.time()
+        self._set_state(KioskState.WAITING)
+        try:
+            await self.hub.request(QueueJoin(matter=self.matter))
+        except HubError as exc:
+            log.warning("queue.join failed: %s", exc)
+            if self.state == KioskState.WAITING:
+                self.error = "error.start_failed"
+                self._set_state(KioskState.IDLE if self.hub_connected else KioskState.OFFLINE)
+            return False
+        return True
+
+    async def cancel_waiting(self) -> None:
+        """The resident pressed 取消 while waiting: leave the queue and go home."""
+        if self.state != KioskState.WAITING:
+            return
+        self._set_state(KioskState.IDLE)
+        try:
+            await self.hub.request(QueueLeave())
+        except HubError as exc:
+            log.warning("queue.leave failed: %s", exc)
+
+    async def hang_up(self) -> None:
+        """The resident pressed 挂断: end the session; the hub confirms with session.ended."""
+        if self.state != KioskState.IN_CALL or self.session_id is None:
+            return
+        session_id = self.session_id
+        self.stats["hung_up_at"] = time.time()
+        try:
+            await self.hub.request(SessionEnd(session_id=session_id))
+        except HubError as exc:
+            log.warning("session.end failed: %s", exc)
+        # Do not wait for the hub's echo to stop the media.
+        if self.state == KioskState.IN_CALL and self.session_id == session_id:
+            await self._end_call("hangup", "kiosk")
+
+    def go_home(self) -> None:
+        """Leave the ended page now (button, or the timer)."""
+        if self.state != KioskState.ENDED:
+            return
+        if self._home_task is not None and not self._home_task.done():
+            self._home_task.cancel()
+        self.connection_lost = False
+        self._set_state(KioskState.IDLE if self.hub_connected else KioskState.OFFLINE)
+
+    # --- hub -----------------------------------------------------------------
+
+    async def handle_connection(self, up: bool) -> None:
+        """HubClient's connection callback."""
+        self.hub_connected = up
+        if up:
+            welcome = self.hub.welcome
+            if welcome is not None:
+                self.point_name = welcome.display_name
+            if self.state == KioskState.OFFLINE:
+                self._set_state(KioskState.IDLE)
+            elif self.state == KioskState.ENDED and self.connection_lost:
+                self._schedule_home()
+            self._notify("hub")
+            return
+        if self.state == KioskState.IN_CALL:
+            # The hub ends a session whose kiosk went away; say so and go home once back.
+            self.connection_lost = True
+            await self._end_call("peer_gone", None)
+        elif self.state in (KioskState.IDLE, KioskState.WAITING):
+            self._set_state(KioskState.OFFLINE)
+        self._notify("hub")
+
+    async def handle_message(self, message: Any) -> None:
+        """HubClient's message callback: every hub message that is not a reply.
+
+        It runs on the hub client's reader, so it must never await a hub request
+        (the ack could not be read until it returns): such work goes into tasks.
+        """
+        if isinstance(message, QueueStatus):
+            if self.state == KioskState.WAITING:
+                self.queue_position = message.position
+                self.waiting_since = _epoch(message.waiting_since)
+                self._notify("queue")
+        elif isinstance(message, SessionStarted):
+            await self._on_session_started(message)
+        elif isinstance(message, RtcAnswer):
+            if self.peer is not None and message.session_id == self.session_id:
+                try:
+                    await self.peer.handle_answer(message.sdp)
+                except Exception:
+                    log.exception("applying the answer failed")
+        elif isinstance(message, SessionEnded):
+            if message.session_id == self.session_id and self.state == KioskState.IN_CALL:
+                await self._end_call(message.reason, message.by.value if message.by else None)
+            elif message.session_id == self.stats.get("session_id"):
+                # The echo of our own hang-up: record who the hub says ended it.
+                self.session_ended.set()
+        elif isinstance(message, CallStateReport):
+            if message.session_id == self.session_id:
+                self.remote_call_state = message.state
+                self._notify("call")
+        elif isinstance(message, RtcOffer):
+            log.warning("ignored an offer: the kiosk is the offering side")
+
+    async def _on_session_started(self, message: SessionStarted) -> None:
+        if self.state not in (KioskState.WAITING, KioskState.IDLE):
+            log.warning("session.started in state %s; ending it", self.state)
+            self._tasks.start(self._refuse_session(message.session_id), "refuse-session")
+            return
+        if not message.offerer:
+            log.warning("hub asked the kiosk to answer; the kiosk always offers")
+        self.session_id = message.session_id
+        self.officer_name = message.peer_name
+        self.call_state = CallState.CONNECTING
+        self.remote_call_state = None
+        self.connection_lost = False
+        self.stats["session_id"] = message.session_id
+        self.stats["session_started_at"] = time.time()
+        self._set_state(KioskState.IN_CALL)
+        # Not awaited here: this runs on the hub client's reader, and the offer's
+        # request waits for an ack that only this same reader can deliver.
+        self._tasks.start(
+            self._start_peer(message.session_id, list(message.ice_servers)), "start-peer"
+        )
+
+    async def _refuse_session(self, session_id: str) -> None:
+        with contextlib.suppress(HubError):
+            await self.hub.request(SessionEnd(session_id=session_id, reason="error"))
+
+    async def _start_peer(self, session_id: str, ice_servers: list[IceServer]) -> None:
+        if self.state != KioskState.IN_CALL or self.session_id != session_id:
+            return  # ended before the call could start
+        try:
+            peer = self._peer_factory(
+                offerer=True,
+                ice_servers=ice_servers,
+                video=self.video,
+                signaling=_HubSignaling(self.hub, session_id),
+                on_state=self._on_call_state,
+            )
+            self.peer = peer
+            await peer.start()
+        except Exception:
+            log.exception("starting the call failed")
+            if self.state == KioskState.IN_CALL and self.session_id == session_id:
+                with contextlib.suppress(HubError):
+                    await self.hub.request(SessionEnd(session_id=session_id, reason="error"))
+                await self._end_call("error", "kiosk")
+
+    def _on_call_state(self, state: CallState) -> None:
+        """CallPeer's state callback: show it and tell the officer through the hub."""
+        if self.state != KioskState.IN_CALL or self.session_id is None:
+            return
+        self.call_state = state
+        if state == CallState.CONNECTED and self.stats["first_connected_at"] is None:
+            self.stats["first_connected_at"] = time.time()
+        self._tasks.start(self._report_call_state(self.session_id, state), "call-state")
+        self._notify("call")
+
+    async def _report_call_state(self, session_id: str, state: CallState) -> None:
+        try:
+            await self.hub.send(CallStateReport(session_id=session_id, state=state))
+        except HubError as exc:
+            log.info("could not report call state: %s", exc)
+
+    async def _end_call(self, reason: str, by: str | None) -> None:
+        self._collect_peer_stats()
+        self.stats["ended_reason"] = reason
+        self.stats["ended_by"] = by
+        self.ended_reason, self.ended_by = reason, by
+        self.ended_at = time.monotonic()
+        self.call_state = None
+        await self._close_peer()
+        self._set_state(KioskState.ENDED)
+        self.session_ended.set()
+        if not self.connection_lost or self.hub_connected:
+            self._schedule_home()
+
+    def _collect_peer_stats(self) -> None:
+        peer = self.peer
+        if peer is None:
+            return
+        sink = peer.remote_video
+        self.stats["frames_received"] = sink.frames_received
+        if sink.first_frame_at is not None:
+            self.stats["first_remote_frame_at"] = sink.first_frame_at
+        self.stats["last_remote_frame_at"] = sink.last_frame_wall_at
+        self.stats["reconnects"] = peer.reconnects
+
+    def refresh_stats(self) -> dict[str, Any]:
+        """The report stats, with the live peer's counters folded in."""
+        self._collect_peer_stats()
+        return dict(self.stats)
+
+    async def _close_peer(self) -> None:
+        peer, self.peer = self.peer, None
+        if peer is not None:
+            try:
+                await peer.close()
+            except Exception:
+                log.exception("closing the peer failed")
+
+    def _schedule_home(self) -> None:
+        if self._home_task is not None and not self._home_task.done():
+            self._home_task.cancel()
+        self._home_task = self._tasks.start(self._home_later(), "home")
+
+    async def _home_later(self) -> None:
+        await asyncio.sleep(self.ended_home_seconds)
+        self.go_home()
+
+    def seconds_until_home(self) -> int:
+        """Whole seconds left on the ended page (for its countdown)."""
+        if self.ended_at is None:
+            return 0
+        left = self.ended_home_seconds - (time.monotonic() - self.ended_at)
+        return max(0, int(left + 0.999))
+
+
+def _epoch(value: datetime) -> float:
+    """A hub timestamp as time.time() seconds (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()

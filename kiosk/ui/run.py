@@ -1,0 +1,80 @@
+"""The kiosk's main coroutine on the Qt loop: wiring of hub client, camera, controller and UI."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import KioskController
+from kiosk.config import KioskConfig
+from kiosk.ui.autopilot import Autopilot, AutopilotOptions
+from kiosk.ui.kiosk_ui import KioskUi
+from shared.hubclient import DeviceCredential, HubClient
+from shared.media import open_video_source
+from shared.ui.runtime import quit_reason, wait_quit_requested
+
+log = logging.getLogger(__name__)
+
+
+async def kiosk_main(
+    app: QApplication,
+    config: KioskConfig,
+    credential: DeviceCredential,
+    autopilot: AutopilotOptions | None = None,
+    *,
+    fullscreen: bool = True,
+) -> int:
+    """Run the kiosk until a quit is requested (or the autopilot finishes); the exit code."""
+    del app
+    controller: KioskController | None = None
+
+    async def on_message(message: Any) -> None:
+        if controller is not None:
+            await controller.handle_message(message)
+
+    async def on_connection(up: bool) -> None:
+        if controller is not None:
+            await controller.handle_connection(up)
+
+    hub = HubClient(config.hub.url, config.ca_file, on_message, on_connection)
+    controller = KioskController(
+        hub,
+        video=open_video_source(config.camera),
+        credential=credential,
+        ended_home_seconds=config.kiosk.ended_home_seconds,
+    )
+    ui = KioskUi(
+        controller,
+        face_screen=config.screens.face,
+        touch_screen=config.screens.touch,
+        fullscreen=fullscreen,
+    )
+    ui.show()
+    code = 0
+    pilot = Autopilot(ui, autopilot) if autopilot is not None else None
+    try:
+        await controller.start()
+        quit_task = asyncio.ensure_future(wait_quit_requested())
+        waits: set[asyncio.Future[Any]] = {quit_task}
+        pilot_task = None
+        if pilot is not None:
+            pilot_task = asyncio.ensure_future(pilot.run())
+            waits.add(pilot_task)
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        if pilot_task is not None and pilot_task.done():
+            code = pilot_task.result()
+        elif pilot_task is not None:
+            # Stopped from outside before the visit finished: report that, still exit 0.
+            pilot_task.cancel()
+            await asyncio.gather(pilot_task, return_exceptions=True)
+            pilot.error = f"stopped ({quit_reason()})"  # type: ignore[union-attr]
+            pilot.write_report()  # type: ignore[union-attr]
+        quit_task.cancel()
+    finally:
+        log.info("kiosk shutting down")
+        await controller.shutdown()
+        await ui.aclose()
+    return code

@@ -1,0 +1,230 @@
+"""The touch screen: a header (service point, clock) over one page per kiosk state.
+
+Pages only show things and expose their buttons; `KioskUi` connects the
+buttons to the controller and chooses the page.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shared.i18n import tr
+
+
+def _label(text: str = "", role: str | None = None, *, wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(wrap)
+    if role:
+        label.setProperty("role", role)
+    return label
+
+
+def _button(text: str, role: str | None = None) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text)
+    button.setMinimumWidth(360)
+    button.setMinimumHeight(96)  # an elderly finger, even if the theme is missing
+    if role:
+        button.setProperty("role", role)
+    return button
+
+
+class _Page(QWidget):
+    """A vertically centred column."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(48, 32, 48, 48)
+        self.column.setSpacing(24)
+
+    def add_button(self, button: QPushButton) -> None:
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button)
+        row.addStretch(1)
+        self.column.addLayout(row)
+
+
+class HomePage(_Page):
+    """开始办理."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = _label(tr("kiosk", "home.title"), "title")
+        self.subtitle = _label(tr("kiosk", "home.subtitle"), "muted")
+        self.error = _label("", "muted")
+        self.start_button = _button(tr("kiosk", "home.start"))
+        self.start_button.setMinimumHeight(160)
+        self.start_button.setMinimumWidth(480)
+        self.column.addStretch(1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.subtitle)
+        self.column.addSpacing(24)
+        self.add_button(self.start_button)
+        self.column.addWidget(self.error)
+        self.column.addStretch(1)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+
+
+class WaitingPage(_Page):
+    """排队中, 第 N 位, waiting time, 取消."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = _label(tr("kiosk", "waiting.title"), "title")
+        self.position = _label(tr("kiosk", "waiting.position_unknown"), "huge")
+        self.waited = _label("")
+        self.hint = _label(tr("kiosk", "waiting.hint"), "muted")
+        self.cancel_button = _button(tr("kiosk", "waiting.cancel"), "secondary")
+        self.column.addStretch(1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.position)
+        self.column.addWidget(self.waited)
+        self.column.addWidget(self.hint)
+        self.column.addSpacing(16)
+        self.add_button(self.cancel_button)
+        self.column.addStretch(1)
+
+    def show_queue(self, position: int | None, waited_seconds: float | None) -> None:
+        self.position.setText(
+            tr("kiosk", "waiting.position", position=position)
+            if position is not None
+            else tr("kiosk", "waiting.position_unknown")
+        )
+        self.waited.setText(
+            tr("kiosk", "waiting.time", time=format_mm_ss(waited_seconds))
+            if waited_seconds is not None
+            else ""
+        )
+
+
+class CallPage(_Page):
+    """通话中 and the 挂断 button."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = _label(tr("kiosk", "call.title"), "title")
+        self.status = _label("", "huge")
+        self.officer = _label("")
+        self.hint = _label(tr("kiosk", "call.hint"), "muted")
+        self.hangup_button = _button(tr("kiosk", "call.hangup"), "danger")
+        self.hangup_button.setMinimumHeight(140)
+        self.column.addStretch(1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.status)
+        self.column.addWidget(self.officer)
+        self.column.addWidget(self.hint)
+        self.column.addSpacing(16)
+        self.add_button(self.hangup_button)
+        self.column.addStretch(1)
+
+    def show_call(self, status_text: str, officer: str | None) -> None:
+        self.status.setText(status_text)
+        self.officer.setText(tr("kiosk", "call.officer", name=officer) if officer else "")
+
+
+class EndedPage(_Page):
+    """感谢您的使用, then home after a few seconds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = _label(tr("kiosk", "ended.title"), "huge")
+        self.reason = _label("")
+        self.countdown = _label("", "muted")
+        self.home_button = _button(tr("kiosk", "ended.home"), "secondary")
+        self.column.addStretch(1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.reason)
+        self.column.addWidget(self.countdown)
+        self.column.addSpacing(16)
+        self.add_button(self.home_button)
+        self.column.addStretch(1)
+
+    def show_ended(self, lost: bool, seconds_left: int | None) -> None:
+        self.reason.setText(tr("kiosk", "ended.lost") if lost else "")
+        self.countdown.setText(
+            tr("kiosk", "ended.hint", seconds=seconds_left) if seconds_left is not None else ""
+        )
+
+
+class OfflinePage(_Page):
+    """无法连接服务中心, retrying."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = _label(tr("kiosk", "offline.title"), "title")
+        self.hint = _label(tr("kiosk", "offline.hint"), "muted")
+        self.column.addStretch(1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.hint)
+        self.column.addStretch(1)
+
+
+class TouchWindow(QWidget):
+    """Top-level window for the touch screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("touchWindow")
+        self.setWindowTitle(tr("kiosk", "window.touch"))
+        self.point_label = _label("", "banner", wrap=False)
+        self.point_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.clock_label = _label("", "banner", wrap=False)
+        self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.setSpacing(0)
+        header.addWidget(self.point_label, 1)
+        header.addWidget(self.clock_label)
+
+        self.home = HomePage()
+        self.waiting = WaitingPage()
+        self.call = CallPage()
+        self.ended = EndedPage()
+        self.offline = OfflinePage()
+        self.pages = QStackedWidget()
+        for page in (self.home, self.waiting, self.call, self.ended, self.offline):
+            self.pages.addWidget(page)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.pages, 1)
+        self.update_clock()
+
+    def show_page(self, page: QWidget) -> None:
+        """Bring `page` to the front."""
+        self.pages.setCurrentWidget(page)
+
+    def current_page(self) -> QWidget | None:
+        """The page shown."""
+        return self.pages.currentWidget()
+
+    def set_point_name(self, name: str | None) -> None:
+        """Service point name in the header."""
+        self.point_label.setText(tr("kiosk", "home.point", name=name) if name else "")
+
+    def update_clock(self) -> None:
+        """Date and time in the header."""
+        self.clock_label.setText(time.strftime("%Y-%m-%d %H:%M"))
+
+
+def format_mm_ss(seconds: float | None) -> str:
+    """`mm:ss` (minutes keep counting past 59)."""
+    total = max(0, int(seconds or 0))
+    return f"{total // 60:02d}:{total % 60:02d}"
