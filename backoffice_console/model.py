@@ -1,0 +1,137 @@
+"""Plain data the console shows: queue entries, history rows, the live call, formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.protocol import CallState, TicketInfo
+
+
+class Phase(StrEnum):
+    """Where the console is: logged out, looking at the queue, taking a ticket, or in a call."""
+
+    LOGGED_OUT = "logged_out"
+    QUEUE = "queue"
+    TAKING = "taking"
+    IN_CALL = "in_call"
+
+
+class ConsoleError(Exception):
+    """A problem to show the officer; `key` is a "console" translation key."""
+
+    def __init__(self, key: str, detail: str = "") -> None:
+        super().__init__(f"{key}: {detail}" if detail else key)
+        self.key = key
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One waiting ticket as the queue table shows it."""
+
+    ticket_id: int
+    point_name: str
+    kiosk_name: str
+    matter: str | None
+    waiting_since: datetime
+
+    @classmethod
+    def from_ticket(cls, ticket: TicketInfo) -> QueueEntry:
+        """Build from the protocol model (naive times are taken as UTC)."""
+        since = ticket.waiting_since
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return cls(ticket.ticket_id, ticket.point_name, ticket.kiosk_name, ticket.matter, since)
+
+    def waiting_seconds(self, now: datetime) -> int:
+        """Whole seconds waited until `now` (hub clock), never negative."""
+        return max(0, int((now - self.waiting_since).total_seconds()))
+
+
+def format_duration(seconds: float) -> str:
+    """`mm:ss` (minutes keep counting past 59) for waiting times and call durations."""
+    whole = max(0, int(seconds))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One session of the day, from `GET /api/v1/sessions`."""
+
+    session_id: str
+    point_name: str
+    kiosk_name: str
+    matter: str | None
+    started_at: datetime | None
+    connected_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+    ended_by: str | None
+    reconnects: int
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> HistoryRow:
+        """Parse one item of the sessions list; unknown or missing fields become None."""
+        return cls(
+            session_id=str(item.get("session_id", "")),
+            point_name=str(item.get("point_name") or ""),
+            kiosk_name=str(item.get("kiosk_name") or ""),
+            matter=item.get("matter") or None,
+            started_at=_parse_time(item.get("started_at")),
+            connected_at=_parse_time(item.get("connected_at")),
+            ended_at=_parse_time(item.get("ended_at")),
+            end_reason=item.get("end_reason") or None,
+            ended_by=item.get("ended_by") or None,
+            reconnects=int(item.get("reconnects") or 0),
+        )
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from start to end, when both are known."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, (self.ended_at - self.started_at).total_seconds())
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class CallInfo:
+    """The call in progress, as the call view shows it."""
+
+    session_id: str
+    ticket_id: int
+    peer_name: str
+    started_monotonic: float
+    state: CallState = CallState.CONNECTING
+    own_state: CallState = CallState.CONNECTING
+    remote_state: CallState | None = None
+
+
+@dataclass
+class ConsoleStats:
+    """Times (time.time()) and counts for the autopilot's report."""
+
+    logged_in_at: float | None = None
+    took_at: float | None = None
+    session_id: str | None = None
+    session_started_at: float | None = None
+    first_connected_at: float | None = None
+    reconnects: int = 0
+    ended_reason: str | None = None
+    ended_by: str | None = None
+    calls_completed: int = 0
+    frames_received: int = 0
+    last_remote_frame_at: float | None = None
+    extra: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,158 @@
+"""The console process on the qasync loop: camera, controller, windows, autopilot, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from backoffice_console.app import ConsoleController, default_hub_factory, rtc_peer_factory
+from backoffice_console.config import ConsoleConfig
+from backoffice_console.ui.autopilot import Autopilot, AutopilotOptions
+from backoffice_console.ui.presenter import ConsolePresenter
+from shared.media import VideoSource, VideoSourceError, open_video_source
+from shared.ui.runtime import quit_reason, wait_quit_requested
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 8.0
+
+
+@dataclass
+class RunOptions:
+    """The command line, parsed."""
+
+    config: ConsoleConfig
+    username: str | None = None
+    password: str | None = None
+    autopilot: bool = False
+    report: Path | None = None
+    screenshots: Path | None = None
+    timeout: float = 120.0
+    max_calls: int = 1
+    hangup_after: float | None = None
+
+
+async def _open_camera(options: RunOptions) -> VideoSource | None:
+    try:
+        camera = open_video_source(options.config.camera)
+        await camera.start()
+    except (VideoSourceError, OSError) as exc:
+        # Without a camera the officer can still see and serve the resident.
+        log.error("officer camera unavailable: %s", exc)
+        return None
+    return camera
+
+
+async def console_main(app: QApplication, options: RunOptions) -> int:
+    """Run the console until a quit is requested or the autopilot is done; the exit code."""
+    del app
+    config = options.config
+    camera = await _open_camera(options)
+    controller = ConsoleController(
+        default_hub_factory(config.hub.url, config.ca_file), rtc_peer_factory(camera)
+    )
+    presenter = ConsolePresenter(
+        controller, camera.latest if camera is not None else None, config.ui.overdue_after_s
+    )
+    presenter.show()
+
+    pilot: Autopilot | None = None
+    work: asyncio.Task[int] | None = None
+    if options.autopilot:
+        if not options.username or options.password is None:
+            log.error("--autopilot needs --username and --password-file")
+            await _shutdown(controller, presenter, camera)
+            return 2
+        pilot = Autopilot(
+            presenter,
+            AutopilotOptions(
+                username=options.username,
+                password=options.password,
+                screenshots=options.screenshots,
+                timeout=options.timeout,
+                max_calls=options.max_calls,
+                hangup_after=options.hangup_after,
+            ),
+        )
+        work = asyncio.ensure_future(pilot.run())
+    elif options.username and options.password is not None:
+        # Credentials on the command line: fill the form and sign in, as the officer would.
+        presenter.login.username.setText(options.username)
+        presenter.login.password.setText(options.password)
+        presenter.login.button.click()
+
+    quit_waiter = asyncio.ensure_future(wait_quit_requested())
+    waiting: set[asyncio.Future[Any]] = {quit_waiter} | ({work} if work is not None else set())
+    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    if work is not None and work in done:
+        code = work.result()
+    elif work is not None:
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        if pilot is not None and pilot.error is None:
+            pilot.error = f"stopped before the tour finished ({quit_reason() or 'quit'})"
+    quit_waiter.cancel()
+    log.info("console stopping")
+
+    frames_painted = presenter.main.call.remote.frames_painted
+    await _shutdown(controller, presenter, camera)
+    if options.report is not None:
+        report = pilot.report(frames_painted) if pilot is not None else _plain_report(controller)
+        _write_report(options.report, report)
+    return code
+
+
+async def _shutdown(
+    controller: ConsoleController, presenter: ConsolePresenter, camera: VideoSource | None
+) -> None:
+    try:
+        await asyncio.wait_for(controller.close(), SHUTDOWN_TIMEOUT_S)
+    except TimeoutError:
+        log.error("closing the controller timed out")
+    await presenter.close()
+    if camera is not None:
+        try:
+            await asyncio.wait_for(camera.stop(), SHUTDOWN_TIMEOUT_S)
+        except TimeoutError:
+            log.error("stopping the camera timed out")
+
+
+def _plain_report(controller: ConsoleController) -> dict[str, Any]:
+    stats = controller.stats
+    return {
+        "app": "console",
+        "session_id": stats.session_id,
+        "logged_in_at": stats.logged_in_at,
+        "took_at": stats.took_at,
+        "session_started_at": stats.session_started_at,
+        "first_connected_at": stats.first_connected_at,
+        "first_remote_frame_at": None,
+        "frames_received": stats.frames_received,
+        "frames_painted": None,
+        "reconnects": stats.reconnects,
+        "ended_reason": stats.ended_reason,
+        "ended_by": stats.ended_by,
+        "history_rows": None,
+        "calls_completed": stats.calls_completed,
+        "error": None,
+    }
+
+
+def _write_report(path: Path, report: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(path)
+        log.info("report written to %s", path)
+    except OSError as exc:
+        log.error("could not write the report %s: %s", path, exc)
