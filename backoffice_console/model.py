@@ -135,3 +135,25 @@ class ConsoleStats:
     frames_received: int = 0
     last_remote_frame_at: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+    def report(self, **ui_figures: object) -> dict[str, object]:
+        """The report JSON: these stats plus what only the UI knows (frames painted, ...)."""
+        return {
+            "app": "console",
+            "session_id": self.session_id,
+            "logged_in_at": self.logged_in_at,
+            "took_at": self.took_at,
+            "session_started_at": self.session_started_at,
+            "first_connected_at": self.first_connected_at,
+            "first_remote_frame_at": None,
+            "last_remote_frame_at": self.last_remote_frame_at,
+            "frames_received": self.frames_received,
+            "frames_painted": None,
+            "reconnects": self.reconnects,
+            "ended_reason": self.ended_reason,
+            "ended_by": self.ended_by,
+            "history_rows": None,
+            "calls_completed": self.calls_completed,
+            "error": None,
+            **ui_figures,
+        }

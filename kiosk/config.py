@@ -23,26 +23,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shared.config import load_config
+from shared.config import ClientConfig, Section, load_config
 from shared.media.config import VideoSourceConfig
 
 ENV_PREFIX = "VW_KIOSK"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HubSection(_Section):
-    """Where the hub is and which CA signs its certificate (None: the system CAs)."""
-
-    url: str = "https://127.0.0.1:8443"
-    ca_file: Path | None = None
-
-
-class KioskSection(_Section):
+class KioskSection(Section):
     """This machine: its name (for enrolment), credential and folders."""
 
     name: str = Field(default="kiosk", min_length=1, max_length=100)
@@ -52,45 +41,27 @@ class KioskSection(_Section):
     ended_home_seconds: float = Field(default=5.0, ge=0.0, le=120.0)
 
 
-class ScreensSection(_Section):
+class ScreensSection(Section):
     """Qt screen names of the two displays; a missing one falls back to another screen."""
 
     face: str = "face"
     touch: str = "touch"
 
 
-class RtcSection(_Section):
-    """`loopback`: keep ICE on 127.0.0.1 (tests and the one-machine demo)."""
-
-    loopback: bool = False
-
-
-class UiSection(_Section):
+class UiSection(Section):
     """UI language ("zh_CN" default, "en") and theme (see shared.ui.theme.THEMES)."""
 
     language: Literal["zh_CN", "en"] = "zh_CN"
     theme: str = "default"
 
 
-class KioskConfig(_Section):
+class KioskConfig(ClientConfig):
     """Everything that deploys a kiosk; relative paths are taken from `config_dir`."""
 
-    config_dir: Path = Path(".")
-    hub: HubSection = HubSection()
     kiosk: KioskSection = KioskSection()
     screens: ScreensSection = ScreensSection()
     camera: VideoSourceConfig = VideoSourceConfig(label="居民")
-    rtc: RtcSection = RtcSection()
     ui: UiSection = UiSection()
-
-    def resolve(self, path: Path) -> Path:
-        """`path` made absolute against the configuration folder."""
-        return path if path.is_absolute() else (self.config_dir / path).resolve()
-
-    @property
-    def ca_file(self) -> Path | None:
-        """The hub's CA certificate, resolved."""
-        return None if self.hub.ca_file is None else self.resolve(self.hub.ca_file)
 
     @property
     def credential_file(self) -> Path:
@@ -105,7 +76,7 @@ class KioskConfig(_Section):
     @property
     def log_dir(self) -> Path | None:
         """The log folder, resolved (None: stderr only)."""
-        return None if self.kiosk.log_dir is None else self.resolve(self.kiosk.log_dir)
+        return self.resolve_optional(self.kiosk.log_dir)
 
 
 def load_kiosk_config(path: Path | None, environ: dict[str, str] | None = None) -> KioskConfig:

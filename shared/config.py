@@ -15,9 +15,52 @@ import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class Section(BaseModel):
+    """A configuration section: unknown keys are errors, so a typo never goes unnoticed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class HubSection(Section):
+    """Where the hub is and which CA signs its certificate (None: the system CAs)."""
+
+    url: str = "https://127.0.0.1:8443"
+    ca_file: Path | None = None
+
+
+class RtcSection(Section):
+    """`loopback`: keep ICE on 127.0.0.1 (tests and the one-machine demo)."""
+
+    loopback: bool = False
+
+
+class ClientConfig(Section):
+    """What every client of the hub (kiosk, console) configures the same way.
+
+    Relative paths in the file are taken from `config_dir`, the file's folder.
+    """
+
+    config_dir: Path = Path(".")
+    hub: HubSection = HubSection()
+    rtc: RtcSection = RtcSection()
+
+    def resolve(self, path: Path) -> Path:
+        """`path` made absolute against the configuration folder."""
+        return path if path.is_absolute() else (self.config_dir / path).resolve()
+
+    def resolve_optional(self, path: Path | None) -> Path | None:
+        """Like `resolve`, with None staying None."""
+        return None if path is None else self.resolve(path)
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The hub's CA certificate, resolved."""
+        return self.resolve_optional(self.hub.ca_file)
 
 
 class ConfigError(Exception):

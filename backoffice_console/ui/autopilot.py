@@ -187,24 +187,14 @@ class Autopilot:
     def report(self, frames_painted: int) -> dict[str, Any]:
         """The report JSON (see the console brief); times are time.time() floats or None."""
         stats = self.presenter.controller.stats
-        return {
-            "app": "console",
-            "session_id": stats.session_id,
-            "logged_in_at": stats.logged_in_at,
-            "took_at": stats.took_at,
-            "session_started_at": stats.session_started_at,
-            "first_connected_at": stats.first_connected_at,
-            "first_remote_frame_at": self.first_remote_frame_at,
-            "frames_received": max(self.frames_received, stats.frames_received),
-            "last_remote_frame_at": stats.last_remote_frame_at,
-            "frames_painted": frames_painted,
-            "reconnects": stats.reconnects,
-            "ended_reason": stats.ended_reason,
-            "ended_by": stats.ended_by,
-            "history_rows": self.history_rows,
-            "calls_completed": self.calls,
-            "error": self.error,
-        }
+        return stats.report(
+            first_remote_frame_at=self.first_remote_frame_at,
+            frames_received=max(self.frames_received, stats.frames_received),
+            frames_painted=frames_painted,
+            history_rows=self.history_rows,
+            calls_completed=self.calls,
+            error=self.error,
+        )
 
 
 async def _wait_until(predicate: Callable[[], bool]) -> None:

@@ -106,7 +106,7 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
     frames_painted = presenter.main.call.remote.frames_painted
     await _shutdown(controller, presenter, camera)
     if options.report is not None:
-        report = pilot.report(frames_painted) if pilot is not None else _plain_report(controller)
+        report = pilot.report(frames_painted) if pilot is not None else controller.stats.report()
         _write_report(options.report, report)
     return code
 
@@ -124,27 +124,6 @@ async def _shutdown(
             await asyncio.wait_for(camera.stop(), SHUTDOWN_TIMEOUT_S)
         except TimeoutError:
             log.error("stopping the camera timed out")
-
-
-def _plain_report(controller: ConsoleController) -> dict[str, Any]:
-    stats = controller.stats
-    return {
-        "app": "console",
-        "session_id": stats.session_id,
-        "logged_in_at": stats.logged_in_at,
-        "took_at": stats.took_at,
-        "session_started_at": stats.session_started_at,
-        "first_connected_at": stats.first_connected_at,
-        "first_remote_frame_at": None,
-        "frames_received": stats.frames_received,
-        "frames_painted": None,
-        "reconnects": stats.reconnects,
-        "ended_reason": stats.ended_reason,
-        "ended_by": stats.ended_by,
-        "history_rows": None,
-        "calls_completed": stats.calls_completed,
-        "error": None,
-    }
 
 
 def _write_report(path: Path, report: dict[str, Any]) -> None:
