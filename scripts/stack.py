@@ -179,25 +179,11 @@ class Stack:
                 return child
         raise RuntimeError("hub did not start listening in time")
 
-    def kiosk_config(self, name: str = "kiosk1", camera_label: str = "居民") -> Path:
-        """Write a kiosk's config file (synthetic camera, loopback rtc); returns its path."""
-        folder = self.root / name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "kiosk.toml"
-        path.write_text(
-            f"""[hub]
+    def _client_sections(self, camera_label: str) -> str:
+        """The parts of a kiosk's and a console's config that are the same: hub, camera, rtc, ui."""
+        return f"""[hub]
 url = "{self.hub_url}"
 ca_file = "{self.ca_file}"
-
-[kiosk]
-name = "{name}"
-credential_file = "credential.json"
-state_dir = "state"
-log_dir = "{self.log_dir}"
-
-[screens]
-face = "face"
-touch = "touch"
 
 [camera]
 kind = "synthetic"
@@ -211,6 +197,25 @@ loopback = true
 
 [ui]
 language = "zh_CN"
+"""
+
+    def kiosk_config(self, name: str = "kiosk1", camera_label: str = "居民") -> Path:
+        """Write a kiosk's config file (synthetic camera, loopback rtc); returns its path."""
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "kiosk.toml"
+        path.write_text(
+            self._client_sections(camera_label)
+            + f"""
+[kiosk]
+name = "{name}"
+credential_file = "credential.json"
+state_dir = "state"
+log_dir = "{self.log_dir}"
+
+[screens]
+face = "face"
+touch = "touch"
 """,
             encoding="utf-8",
         )
@@ -234,26 +239,7 @@ language = "zh_CN"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "console.toml"
         path.write_text(
-            f"""[hub]
-url = "{self.hub_url}"
-ca_file = "{self.ca_file}"
-
-[console]
-log_dir = "{self.log_dir}"
-
-[camera]
-kind = "synthetic"
-width = 320
-height = 240
-fps = 15
-label = "{camera_label}"
-
-[rtc]
-loopback = true
-
-[ui]
-language = "zh_CN"
-""",
+            self._client_sections(camera_label) + f'\n[console]\nlog_dir = "{self.log_dir}"\n',
             encoding="utf-8",
         )
         return path

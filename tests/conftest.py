@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from scripts.stack import offscreen_platform
+
 REPO = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = REPO / "var" / "test-output"
 
-# Two virtual screens like the kiosk's: the resident-facing one and the touch one.
-SCREENS = {
-    "screens": [
-        {
-            "name": "face",
-            "x": 0,
-            "y": 0,
-            "width": 1280,
-            "height": 720,
-            "logicalDpi": 96,
-            "logicalBaseDpi": 96,
-            "dpr": 1,
-        },
-        {
-            "name": "touch",
-            "x": 1280,
-            "y": 0,
-            "width": 1280,
-            "height": 720,
-            "logicalDpi": 96,
-            "logicalBaseDpi": 96,
-            "dpr": 1,
-        },
-    ]
-}
-
-
-def _screens_file() -> Path:
-    path = Path(tempfile.gettempdir()) / f"vw-test-screens-{os.getpid()}.json"
-    path.write_text(json.dumps(SCREENS))
-    return path
-
-
 # Must be set before any QApplication exists (pytest-qt creates it lazily).
-os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screens_file()}"
+# Two virtual screens like the kiosk's: the resident-facing one ("face") and the touch one.
+_SCREENS_DIR = Path(tempfile.mkdtemp(prefix="vw-test-screens-"))
+os.environ["QT_QPA_PLATFORM"] = offscreen_platform(_SCREENS_DIR)
 os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")
 os.environ["VW_TEST_OUTPUT"] = str(TEST_OUTPUT)
 
