@@ -34,6 +34,7 @@ sysdeps-test:
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	installer/system-packages.sh runtime
 	@test -x $(PY) || "$$(installer/find-python.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
