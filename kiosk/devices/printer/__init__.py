@@ -1,0 +1,67 @@
+"""The kiosk printer: contract, CUPS backend (pycups), simulated printer, durable queue.
+
+    printer = open_printer("cups", name="Kiosk")       # or "simulated", folder=...
+    job = await printer.print_pdf(pdf, PrintOptions(media=Media.A5))
+    (await printer.job_state(job)).phase, (await printer.status()).state
+
+Print through `PrintQueue` on the kiosk so a document is never printed twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.devices.printer.contract import (
+    InvalidDocument,
+    JobId,
+    JobNotFound,
+    JobPhase,
+    JobState,
+    Media,
+    Printer,
+    PrinterError,
+    PrinterNotFound,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+    PrintOptions,
+    PrintRejected,
+)
+from kiosk.devices.printer.cups_backend import CupsPrinter
+from kiosk.devices.printer.queue import EntryState, PrintQueue, QueueEntry
+from kiosk.devices.printer.simulated import SimulatedPrinter
+
+
+def open_printer(
+    backend: str, name: str = "Kiosk", server: str | None = None, folder: Path | None = None
+) -> Printer:
+    """A printer by backend name: `cups` (pycups) or `simulated` (PDFs into `folder`)."""
+    if backend == "cups":
+        return CupsPrinter(name, server)
+    if backend == "simulated":
+        return SimulatedPrinter(folder or Path("var/printed"), name)
+    raise ValueError(f"unknown printer backend {backend!r}: use cups or simulated")
+
+
+__all__ = [
+    "CupsPrinter",
+    "EntryState",
+    "InvalidDocument",
+    "JobId",
+    "JobNotFound",
+    "JobPhase",
+    "JobState",
+    "Media",
+    "PrintOptions",
+    "PrintQueue",
+    "PrintRejected",
+    "Printer",
+    "PrinterError",
+    "PrinterNotFound",
+    "PrinterState",
+    "PrinterStatus",
+    "PrinterUnavailable",
+    "QueueEntry",
+    "SimulatedPrinter",
+    "open_printer",
+]

@@ -1,0 +1,145 @@
+"""Form pages with named signature fields whose positions are returned to the caller.
+
+The text flows over as many pages as it needs; each signature box is kept whole on
+one page. The caller (the kiosk's signature pad, a later round) places a signature
+image into `RenderedDocument.signature_fields` by name.
+"""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.units import mm
+
+from shared.documents.fonts import FontSet, default_fonts
+from shared.documents.layout import MUTED, Anchor, Sheet, SignatureField, new_canvas
+from shared.documents.models import FormDocument
+from shared.documents.rendered import RenderedDocument, RenderOptions
+from shared.i18n import tr
+
+
+def _t(key: str, **fmt: object) -> str:
+    return tr("documents", key, **fmt)
+
+
+def _check(form: FormDocument, fonts: FontSet) -> None:
+    fonts.check(form.title, "title")
+    for i, entry in enumerate(form.entries):
+        fonts.check(entry.label, f"entries[{i}].label")
+        fonts.check(entry.value, f"entries[{i}].value")
+    for i, text in enumerate(form.paragraphs):
+        fonts.check(text, f"paragraphs[{i}]")
+    for spec in form.signatures:
+        fonts.check(spec.label, f"signatures.{spec.name}")
+
+
+class _Flow:
+    """Keeps the cursor and starts a new page (with its footer) when the next block is too tall."""
+
+    def __init__(self, sheet: Sheet, form: FormDocument) -> None:
+        self.sheet = sheet
+        self.form = form
+        self.y = sheet.height - sheet.margin
+        self.bottom = sheet.margin + sheet.size(24)
+
+    def footer(self) -> None:
+        sheet = self.sheet
+        text = f"{self.form.form_id} · {_t('form.page', n=sheet.page + 1)}"
+        sheet.text(
+            sheet.width / 2,
+            sheet.margin,
+            text,
+            sheet.size(8),
+            "footer",
+            anchor=Anchor.CENTER,
+            color=MUTED,
+        )
+
+    def need(self, height: float) -> None:
+        if self.y - height < self.bottom:
+            self.footer()
+            self.sheet.new_page()
+            self.y = self.sheet.height - self.sheet.margin
+
+
+def render_form(
+    form: FormDocument, options: RenderOptions | None = None, fonts: FontSet | None = None
+) -> RenderedDocument:
+    """Render `form`; the result lists every signature field's page and box."""
+    options = options or RenderOptions()
+    fonts = fonts or default_fonts()
+    _check(form, fonts)
+    buffer = io.BytesIO()
+    sheet = Sheet(
+        new_canvas(buffer, options.paper, form.title, options.created, fonts.primary_name),
+        fonts,
+        options.paper,
+    )
+    s = sheet.size
+    flow = _Flow(sheet, form)
+    flow.y -= s(20)
+    sheet.text(sheet.width / 2, flow.y, form.title, s(20), "title", anchor=Anchor.CENTER)
+    flow.y -= s(18)
+    info = f"{_t('form.case_number')} {form.case_number}    {_t('form.form_id')} {form.form_id}"
+    sheet.text(sheet.width / 2, flow.y, info, s(9), "info", anchor=Anchor.CENTER, color=MUTED)
+    flow.y -= s(10)
+    sheet.rule(flow.y)
+    flow.y -= s(20)
+
+    size = s(11)
+    leading = size * 1.45
+    label_w = s(90)
+    for i, entry in enumerate(form.entries):
+        lines = sheet.wrap(
+            entry.value or " ", size, sheet.content_width - label_w, f"entries[{i}].value"
+        )
+        flow.need(len(lines) * leading)
+        sheet.text(sheet.left, flow.y, entry.label, size, f"entries[{i}].label", color=MUTED)
+        for line in lines:
+            sheet.text(sheet.left + label_w, flow.y, line, size, f"entries[{i}].value")
+            flow.y -= leading
+    if form.entries:
+        flow.y -= s(8)
+
+    for i, text in enumerate(form.paragraphs):
+        for line in sheet.wrap(text, size, sheet.content_width, f"paragraphs[{i}]"):
+            flow.need(leading)
+            sheet.text(sheet.left, flow.y, line, size, f"paragraphs[{i}]")
+            flow.y -= leading
+        flow.y -= s(6)
+
+    fields = _signatures(sheet, flow, form)
+    flow.footer()
+    sheet.canvas.showPage()
+    sheet.canvas.save()
+    return RenderedDocument(
+        "form", buffer.getvalue(), options.paper, sheet.page + 1, form.title, tuple(fields)
+    )
+
+
+def _signatures(sheet: Sheet, flow: _Flow, form: FormDocument) -> list[SignatureField]:
+    """Draw the signature boxes and return where each one is."""
+    s = sheet.size
+    # Signature boxes: two per row, each kept whole on one page.
+    box_w = (sheet.content_width - s(16)) / 2
+    box_h = 26 * mm * sheet.scale
+    block_h = box_h + s(36)
+    fields: list[SignatureField] = []
+    flow.y -= s(10)
+    for n, spec in enumerate(form.signatures):
+        column = n % 2
+        if column == 0:
+            flow.need(block_h)
+        x = sheet.left + column * (box_w + s(16))
+        label_y = flow.y
+        sheet.text(x, label_y, spec.label, s(10), f"signatures.{spec.name}")
+        box_y = label_y - s(8) - box_h
+        sheet.box(x, box_y, box_w, box_h)
+        sheet.text(x + s(4), box_y + s(4), _t("form.sign_here"), s(7), "sign_here", color=MUTED)
+        sheet.text(x, box_y - s(14), f"{_t('form.date')}:", s(9), "date", color=MUTED)
+        if form.dated is not None:
+            sheet.text(x + s(34), box_y - s(14), form.dated.isoformat(), s(9), "dated")
+        fields.append(SignatureField(spec.name, spec.label, sheet.page, x, box_y, box_w, box_h))
+        if column == 1 or n == len(form.signatures) - 1:
+            flow.y -= block_h
+    return fields
