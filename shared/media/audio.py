@@ -1,21 +1,31 @@
-"""Optional microphone: ALSA capture through PyAV, or silence; none unless configured."""
+"""Optional microphone: ALSA capture through PyAV, silence or a test tone; none by default."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
+import time
 from abc import ABC, abstractmethod
+from fractions import Fraction
 from typing import Any
 
+import av
+import numpy as np
 from aiortc.contrib.media import MediaPlayer, MediaRelay
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamTrack
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
 
 from shared.media.config import AudioSourceConfig
 
 log = logging.getLogger(__name__)
 
 _ALSA_CONF = "/usr/share/alsa/alsa.conf"
+
+FRAME_SECONDS = 0.020
+"""Audio travels in 20 ms frames, the Opus packet size aiortc sends."""
+RESYNC_AFTER_S = 0.1
+"""A tone track this far behind its clock skips ahead instead of bursting to catch up."""
 
 
 class AudioSourceError(Exception):
@@ -50,6 +60,106 @@ class SilenceAudioSource(AudioSource):
     def create_track(self) -> MediaStreamTrack:
         """A track of silent 20 ms frames."""
         return AudioStreamTrack()
+
+
+class ToneAudioSource(AudioSource):
+    """A sine of `config.frequency` Hz, paced like a microphone: 20 ms frames in real time.
+
+    For the demo and the tests: the far side can check which tone it hears. Each peer
+    connection gets its own track; `stop()` ends every track handed out.
+    """
+
+    def __init__(self, config: AudioSourceConfig) -> None:
+        self.config = config
+        self._tracks: list[ToneTrack] = []
+
+    async def start(self) -> None:
+        """Nothing to open."""
+
+    async def stop(self) -> None:
+        """End every track this source gave out."""
+        for track in self._tracks:
+            track.stop()
+        self._tracks.clear()
+
+    def create_track(self) -> MediaStreamTrack:
+        """A fresh tone track for a new peer connection."""
+        self._tracks = [t for t in self._tracks if t.readyState == "live"]
+        track = ToneTrack(
+            self.config.frequency,
+            amplitude=self.config.amplitude,
+            sample_rate=self.config.sample_rate,
+            channels=self.config.channels,
+        )
+        self._tracks.append(track)
+        return track
+
+
+class ToneTrack(MediaStreamTrack):
+    """An audio track of a continuous sine in s16 frames of 20 ms, paced by the wall clock.
+
+    A real microphone delivers a frame every 20 ms whatever the consumer does; so does this
+    track. If the consumer falls more than RESYNC_AFTER_S behind, the track skips ahead
+    rather than sending a burst of old audio.
+    """
+
+    kind = "audio"
+
+    def __init__(
+        self,
+        frequency: float,
+        *,
+        amplitude: float = 0.3,
+        sample_rate: int = 48_000,
+        channels: int = 1,
+    ) -> None:
+        super().__init__()
+        self.frequency = frequency
+        self._amplitude = amplitude
+        self._rate = sample_rate
+        self._channels = channels
+        self._samples_per_frame = int(sample_rate * FRAME_SECONDS)
+        self._time_base = Fraction(1, sample_rate)
+        self._start: float | None = None
+        self._sent = 0  # samples handed out so far: the next frame's pts
+        self._skipped = 0  # samples skipped when the consumer fell behind
+
+    async def recv(self) -> av.AudioFrame:
+        """The next 20 ms of the tone, when its time has come."""
+        if self.readyState != "live":
+            raise MediaStreamError
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        else:
+            due = self._start + (self._sent + self._skipped) / self._rate
+            if now - due > RESYNC_AFTER_S:
+                # Like a microphone whose buffer overran: the audio in between is gone.
+                behind = int((now - due) * self._rate)
+                self._skipped += behind - behind % self._samples_per_frame
+                due = self._start + (self._sent + self._skipped) / self._rate
+            await asyncio.sleep(max(0.0, due - now))
+            if self.readyState != "live":
+                raise MediaStreamError
+        frame = self._frame(self._sent + self._skipped)
+        frame.pts = self._sent
+        self._sent += self._samples_per_frame
+        return frame
+
+    def _frame(self, first_sample: int) -> av.AudioFrame:
+        n = self._samples_per_frame
+        index = np.arange(first_sample, first_sample + n, dtype=np.int64)
+        # Whole cycles dropped before taking the sine, so the phase stays precise for hours.
+        cycles = index * (self.frequency / self._rate)
+        phase = (cycles % 1.0) * (2.0 * math.pi)
+        mono = (np.sin(phase) * (self._amplitude * 32767.0)).astype(np.int16)
+        layout = "mono" if self._channels == 1 else "stereo"
+        # Packed s16: channels interleaved in one plane.
+        samples = np.repeat(mono, self._channels).reshape(1, n * self._channels)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout=layout)
+        frame.sample_rate = self._rate
+        frame.time_base = self._time_base
+        return frame
 
 
 class AlsaAudioSource(AudioSource):
@@ -111,6 +221,8 @@ def open_audio_source(config: AudioSourceConfig | None) -> AudioSource | None:
         return None
     if config.kind == "silence":
         return SilenceAudioSource()
+    if config.kind == "tone":
+        return ToneAudioSource(config)
     if not config.device:
         log.info("audio kind alsa without a device: audio off")
         return None

@@ -6,6 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The audio settings live with the config loader, which must not load the media stack.
+from shared.config import AudioSinkConfig, AudioSourceConfig
+
+__all__ = ["AudioSinkConfig", "AudioSourceConfig", "VideoSourceConfig"]
+
 
 class VideoSourceConfig(BaseModel):
     """The `[camera]` section of the kiosk and console configs.
@@ -24,18 +29,3 @@ class VideoSourceConfig(BaseModel):
     height: int = Field(default=480, ge=16, le=2160)
     fps: int = Field(default=15, ge=1, le=60)
     label: str = Field(default="", max_length=40)
-
-
-class AudioSourceConfig(BaseModel):
-    """The `[microphone]` section: no audio unless a device is configured.
-
-    `kind="alsa"` captures from the ALSA device `device` (e.g. `default` or `hw:1,0`)
-    through PyAV; `kind="silence"` sends silence (for demos and tests without a sound card).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["none", "alsa", "silence"] = "none"
-    device: str | None = None
-    sample_rate: int = Field(default=48_000, ge=8_000, le=48_000)
-    channels: int = Field(default=1, ge=1, le=2)
