@@ -18,6 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from backoffice_console.documents import DocumentsDesk, DocumentsView
+from backoffice_console.identity import IDENTITY_MESSAGES, IdentityDesk, IdentityView
+from backoffice_console.materials import MaterialsDesk, MaterialsView
 from backoffice_console.model import (
     CallInfo,
     ConsoleError,
@@ -88,6 +91,15 @@ class ConsoleObserver:
     def notice(self, key: str) -> None:
         """A problem or event to show the officer (a "console" translation key)."""
 
+    def identity_changed(self, view: IdentityView) -> None:
+        """The identity panel of the call changed (read progress, identity, reveal)."""
+
+    def materials_changed(self, view: MaterialsView) -> None:
+        """The materials panel of the call changed (a page arrived, capture progress)."""
+
+    def documents_changed(self, view: DocumentsView) -> None:
+        """The documents panel of the call changed (print or signature progress)."""
+
 
 class PeerLike(Protocol):
     """The part of `shared.rtc.CallPeer` the controller uses."""
@@ -125,6 +137,7 @@ class HubLike(Protocol):
     async def request(self, message: Any, timeout: float = 10.0) -> Any: ...
     async def send(self, message: Any) -> None: ...
     async def get_json(self, path: str, **params: str) -> Any: ...
+    async def post_json(self, path: str, payload: dict[str, Any]) -> Any: ...
     async def close(self) -> None: ...
 
 
@@ -140,8 +153,14 @@ def default_hub_factory(url: str, ca_file: Path | None) -> HubFactory:
     return make
 
 
-def rtc_peer_factory(video: Any) -> PeerFactory:
-    """A factory making real `shared.rtc.CallPeer` answerers fed by the officer camera `video`."""
+def rtc_peer_factory(
+    video: Any, audio: Any = None, on_audio_frame: Callable[[Any], None] | None = None
+) -> PeerFactory:
+    """A factory making real `shared.rtc.CallPeer` answerers fed by the officer camera `video`.
+
+    `audio` is the officer's microphone (a `shared.media.AudioSource`, None for none) and
+    `on_audio_frame` receives the resident's voice (`shared.media.CallAudio.on_frame`).
+    """
 
     def make(
         ice_servers: list[IceServer],
@@ -157,6 +176,8 @@ def rtc_peer_factory(video: Any) -> PeerFactory:
             video=video,
             signaling=signaling,
             on_state=on_state,
+            audio=audio,
+            on_audio_frame=on_audio_frame,
         )
         return peer
 
@@ -202,6 +223,27 @@ class ConsoleController:
         self._clock_offset = timedelta(0)
         self._tasks = TaskKeeper("console")
         self._closed = False
+        self.identity = IdentityDesk(
+            lambda: self.hub,
+            lambda: self.call.session_id if self.call is not None else None,
+            self._identity_changed,
+        )
+        self.materials = MaterialsDesk(
+            lambda: self.hub,  # type: ignore[arg-type,return-value]
+            lambda: self.call.session_id if self.call is not None else None,
+            lambda view: self.observer.materials_changed(view),  # noqa: PLW0108 - observer may change
+        )
+        self.documents = DocumentsDesk(
+            lambda: self.hub,  # type: ignore[arg-type,return-value]
+            lambda: self.call.session_id if self.call is not None else None,
+            lambda view: self.observer.documents_changed(view),  # noqa: PLW0108 - observer may change
+        )
+
+    def _identity_changed(self, view: IdentityView) -> None:
+        if view.identity is not None:
+            self.stats.identity_shown = True
+            self.stats.masked_id = view.identity.masked_id
+        self.observer.identity_changed(view)
 
     # --- clock ---------------------------------------------------------------
 
@@ -291,6 +333,12 @@ class ConsoleController:
             await self._on_offer(message)
         elif isinstance(message, CallStateReport):
             self._on_remote_state(message)
+        elif self.materials.handle(message):
+            pass  # a page arrived, or news of a page.capture command
+        elif self.documents.handle(message):
+            pass  # news of a print or form.sign command
+        elif isinstance(message, IDENTITY_MESSAGES):
+            self.identity.handle(message)
         elif isinstance(message, SessionEnded):
             if self.call is not None and message.session_id == self.call.session_id:
                 by = message.by.value if message.by is not None else None
@@ -328,6 +376,9 @@ class ConsoleController:
         )
         log.info("session %s started", session_id)
         self.observer.call_started(self.call)
+        self.identity.reset()
+        self.materials.reset()
+        self.documents.reset()
         try:
             await self.peer.start()
         except Exception:
@@ -449,6 +500,9 @@ class ConsoleController:
         self.stats.ended_by = by
         self.stats.calls_completed += 1
         self.phase = Phase.QUEUE if self.hub is not None else Phase.LOGGED_OUT
+        self.identity.reset()  # the revealed number is for this call only
+        self.materials.reset()
+        self.documents.reset()
         log.info("session %s ended (%s, by %s)", session_id, reason, by)
         self.observer.call_ended(session_id, reason, by)
 
@@ -501,6 +555,7 @@ class ConsoleController:
         except TimeoutError:
             log.warning("hang-up timed out during shutdown")
         await self._tasks.cancel_all()
+        await self.documents.close()
         if self.hub is not None:
             hub, self.hub = self.hub, None
             try:

@@ -134,6 +134,8 @@ class ConsoleStats:
     calls_completed: int = 0
     frames_received: int = 0
     last_remote_frame_at: float | None = None
+    identity_shown: bool = False
+    masked_id: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def report(self, **ui_figures: object) -> dict[str, object]:
@@ -154,6 +156,8 @@ class ConsoleStats:
             "ended_by": self.ended_by,
             "history_rows": None,
             "calls_completed": self.calls_completed,
+            "identity_shown": self.identity_shown,
+            "masked_id": self.masked_id,
             "error": None,
             **ui_figures,
         }

@@ -23,14 +23,21 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.devices.idcard import CardReader, IdCardReaderConfig
+from kiosk.identity import IdCardDesk
+from kiosk.materials import CaptureDesk
+from kiosk.printing import PrintDesk, PrinterSection
+from kiosk.signing import SignDesk
 from shared.hubclient import DeviceCredential, HubAuthError, HubError
 from shared.media import VideoSource
 from shared.protocol import (
     Ack,
     CallState,
     CallStateReport,
+    DeviceCommand,
     IceServer,
     QueueJoin,
     QueueLeave,
@@ -143,6 +150,7 @@ def empty_stats() -> dict[str, Any]:
         "ended_reason": None,
         "ended_by": None,
         "hung_up_at": None,
+        "identity_reports": 0,
     }
 
 
@@ -160,6 +168,11 @@ class KioskController:
         peer_factory: PeerFactory | None = None,
         ended_home_seconds: float = 5.0,
         matter: str | None = None,
+        idcard: IdCardReaderConfig | None = None,
+        card_reader_factory: Callable[[IdCardReaderConfig], CardReader] | None = None,
+        printer: PrinterSection | None = None,
+        state_dir: Path | None = None,
+        capture: CaptureDesk | None = None,
     ) -> None:
         self.hub = hub
         self.video = video
@@ -189,6 +202,26 @@ class KioskController:
         self.ended_at: float | None = None  # time.monotonic()
         self.stats: dict[str, Any] = empty_stats()
         self.session_ended = asyncio.Event()
+        desk_args: dict[str, Any] = {}
+        if card_reader_factory is not None:
+            desk_args["reader_factory"] = card_reader_factory
+        self.idcard = IdCardDesk(
+            idcard or IdCardReaderConfig(backend="manual"),
+            hub,
+            lambda: self._notify("idcard"),
+            **desk_args,
+        )
+        # Remote print and signatures (issue 5): the desks use the hub client's HTTP side too.
+        documents_hub: Any = hub
+        self.printing = PrintDesk(
+            printer or PrinterSection(),
+            documents_hub,
+            lambda: self._notify("printing"),
+            (state_dir or Path("state")) / "print-queue.sqlite3",
+        )
+        self.signing = SignDesk(documents_hub, lambda: self._notify("signing"))
+        # Page capture and its outbox (kiosk.materials); None: no document camera.
+        self.capture = capture
 
     # --- observers -----------------------------------------------------------
 
@@ -229,6 +262,8 @@ class KioskController:
                 log.error("camera could not start: %s", exc)
                 self.error = "error.camera"
                 self._notify("hub")
+        if self.capture is not None:
+            await self.capture.start()
         self._tasks.start(self._connect_loop(), "connect")
 
     async def _connect_loop(self) -> None:
@@ -266,6 +301,15 @@ class KioskController:
         if self.video is not None:
             with contextlib.suppress(Exception):
                 await self.video.stop()
+        with contextlib.suppress(Exception):
+            await self.idcard.close()
+        with contextlib.suppress(Exception):
+            await self.printing.close()
+        with contextlib.suppress(Exception):
+            await self.signing.close()
+        if self.capture is not None:
+            with contextlib.suppress(Exception):
+                await self.capture.close()
         with contextlib.suppress(Exception):
             await self.hub.close()
 
@@ -335,6 +379,8 @@ class KioskController:
             welcome = self.hub.welcome
             if welcome is not None:
                 self.point_name = welcome.display_name
+            if self.capture is not None:
+                self.capture.uploader.wake()  # deliver what waited for the hub
             if self.state == KioskState.OFFLINE:
                 self._set_state(KioskState.IDLE)
             elif self.state == KioskState.ENDED and self.connection_lost:
@@ -380,6 +426,24 @@ class KioskController:
                 self._notify("call")
         elif isinstance(message, RtcOffer):
             log.warning("ignored an offer: the kiosk is the offering side")
+        elif isinstance(message, DeviceCommand):
+            in_call = self.state == KioskState.IN_CALL
+            if message.kind == "print":
+                self.printing.handle_command(self.session_id if in_call else None, message)
+            elif message.kind == "form.sign":
+                self.signing.handle_command(self.session_id if in_call else None, message)
+            elif message.kind == "page.capture":
+                if self.capture is not None:
+                    self.capture.handle_command(self.session_id if in_call else None, message)
+                else:
+                    log.warning("page.capture ignored: this kiosk has no document camera")
+            else:
+                self.idcard.handle_command(self.session_id if in_call else None, message)
+
+    def read_id_card(self) -> None:
+        """The helper pressed 读取身份证 on the call page (no command from the officer)."""
+        if self.state == KioskState.IN_CALL and self.session_id is not None:
+            self.idcard.start_read(self.session_id, None)
 
     async def _on_session_started(self, message: SessionStarted) -> None:
         if self.state not in (KioskState.WAITING, KioskState.IDLE):
@@ -449,6 +513,11 @@ class KioskController:
         self.ended_reason, self.ended_by = reason, by
         self.ended_at = time.monotonic()
         self.call_state = None
+        self.idcard.session_over()
+        self.printing.session_over()
+        self.signing.session_over()
+        if self.capture is not None:
+            self.capture.session_over()
         await self._close_peer()
         self._set_state(KioskState.ENDED)
         self.session_ended.set()
@@ -469,6 +538,10 @@ class KioskController:
     def refresh_stats(self) -> dict[str, Any]:
         """The report stats, with the live peer's counters folded in."""
         self._collect_peer_stats()
+        self.stats["identity_reports"] = self.idcard.reports
+        if self.capture is not None:
+            self.stats["pages_captured"] = self.capture.captured
+            self.stats["pages_delivered"] = self.capture.uploader.sent
         return dict(self.stats)
 
     async def _close_peer(self) -> None:

@@ -16,6 +16,21 @@ Example::
     label = "居民"
     [ui]
     language = "zh_CN"
+    [idcard]
+    backend = "sam-serial"   # or "pcsc", "manual", "simulated" (demo only)
+    port = "/dev/ttyUSB0"
+    [doccam]
+    backend = "v4l2"         # or "file", "images", "simulated" (demo only)
+    path = "/dev/v4l/by-id/usb-...-video-index0"
+
+Without an `[idcard]` section the kiosk uses manual entry (staff type the number):
+a safe default that needs no hardware and never invents residents. The demo
+stack writes `backend = "simulated"`.
+
+The document camera (`[doccam]`, see `DocumentCameraConfig`) defaults to a V4L2 device
+with no path: a real kiosk must name its camera's node, and until it does the capture
+page says 高拍仪不可用 instead of opening the wrong camera or inventing pages. The demo
+stack writes `backend = "simulated"`.
 """
 
 from __future__ import annotations
@@ -25,6 +40,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from kiosk.devices.doccam import DocumentCameraConfig
+from kiosk.devices.idcard import IdCardReaderConfig
+from kiosk.printing import PrinterSection
 from shared.config import ClientConfig, Section, load_config
 from shared.media.config import VideoSourceConfig
 
@@ -62,6 +80,9 @@ class KioskConfig(ClientConfig):
     screens: ScreensSection = ScreensSection()
     camera: VideoSourceConfig = VideoSourceConfig(label="居民")
     ui: UiSection = UiSection()
+    idcard: IdCardReaderConfig = IdCardReaderConfig(backend="manual")
+    printer: PrinterSection = PrinterSection()
+    doccam: DocumentCameraConfig = DocumentCameraConfig(backend="v4l2")
 
     @property
     def credential_file(self) -> Path:

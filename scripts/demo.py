@@ -60,6 +60,16 @@ def summarise(
         "frames_received_by_console": console.get("frames_received", 0),
         "reconnects": kiosk.get("reconnects", 0),
         "ended_reason": kiosk.get("ended_reason"),
+        # The officer's 读取身份证: the masked identity reached the console's panel.
+        "identity_shown": bool(console.get("identity_shown")),
+        "masked_id": console.get("masked_id"),
+        # The officer's 拍摄材料 twice: pages the hub stored, and thumbnails the console showed.
+        "pages_delivered": kiosk.get("pages_delivered", 0),
+        "pages_shown_on_console": console.get("pages_shown", 0),
+        # The officer's 打印回执 printed at the kiosk, and 签署表单 came back signed.
+        "receipt_printed": bool(console.get("receipt_printed"))
+        and int(kiosk.get("documents_printed") or 0) > 0,
+        "form_signed": bool(console.get("form_signed")) and int(kiosk.get("forms_signed") or 0) > 0,
         "errors": {
             k: r["error"] for k, r in (("kiosk", kiosk), ("console", console)) if r.get("error")
         },
@@ -73,6 +83,8 @@ def run_tour(stack: Stack, call_seconds: float) -> int:
     kiosk_report, console_report = DEMO_OUT / "kiosk-report.json", DEMO_OUT / "console-report.json"
     for stale in [kiosk_report, console_report, *DEMO_OUT.glob("*.png")]:
         stale.unlink(missing_ok=True)
+    # Tones both ways, each side recording what it hears to heard.wav: an audible record.
+    stack.audio = True
     kiosk_config = stack.enroll_kiosk()
     console = stack.start_console(
         stack.console_config(), "--autopilot", "--report", str(console_report),
@@ -87,6 +99,9 @@ def run_tour(stack: Stack, call_seconds: float) -> int:
     codes = {"kiosk": kiosk.wait(150), "console": console.wait(60)}
     codes.update({k: v for k, v in stack.stop_all().items() if k == "hub"})
     summary = summarise(read_report(kiosk_report), read_report(console_report), codes)
+    summary["audio_heard"] = [
+        str(path) for path in map(stack.heard_wav, ("kiosk1", "console1")) if path.exists()
+    ]
     (DEMO_OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     ok = summary["call_connected"] and all(code == 0 for code in codes.values())

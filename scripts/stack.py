@@ -22,6 +22,10 @@ from typing import IO, Any
 
 DEMO_OFFICER = ("officer1", "王晓明", "demo-officer-password")
 DEMO_POINT = "东湖街道东湖社区居委会"
+KIOSK_TONE_HZ = 440.0
+CONSOLE_TONE_HZ = 880.0
+HEARD_WAV = "heard.wav"
+"""With `Stack.audio`, each kiosk and console records what it hears here, in its own folder."""
 
 
 def free_port() -> int:
@@ -86,6 +90,9 @@ class Stack:
     prefix: list[str] = field(default_factory=list)
     """Put before every command, e.g. `ip netns exec NS` to run the stack in a namespace."""
     children: list[Child] = field(default_factory=list)
+    audio: bool = False
+    """Give kiosks a 440 Hz and consoles an 880 Hz tone as microphone, and a WAV file
+    (`heard_wav(name)`) as loudspeaker; off: no audio, as on a machine without a sound card."""
 
     @property
     def hub_dir(self) -> Path:
@@ -199,6 +206,20 @@ loopback = true
 language = "zh_CN"
 """
 
+    def _audio_section(self, tone_hz: float) -> str:
+        """The `[audio]` section: a tone in, a WAV file out; empty unless `audio` is set."""
+        if not self.audio:
+            return ""
+        return f"""
+[audio]
+input = {{kind = "tone", frequency = {tone_hz}}}
+output = {{kind = "wav", path = "{HEARD_WAV}"}}
+"""
+
+    def heard_wav(self, name: str) -> Path:
+        """The WAV file where the kiosk or console `name` records what it heard (with `audio`)."""
+        return self.root / name / HEARD_WAV
+
     def kiosk_config(self, name: str = "kiosk1", camera_label: str = "居民") -> Path:
         """Write a kiosk's config file (synthetic camera, loopback rtc); returns its path."""
         folder = self.root / name
@@ -206,6 +227,7 @@ language = "zh_CN"
         path = folder / "kiosk.toml"
         path.write_text(
             self._client_sections(camera_label)
+            + self._audio_section(KIOSK_TONE_HZ)
             + f"""
 [kiosk]
 name = "{name}"
@@ -216,6 +238,24 @@ log_dir = "{self.log_dir}"
 [screens]
 face = "face"
 touch = "touch"
+
+[idcard]
+# The demo's fictional residents; the autopilot lays card 0 on the reader.
+backend = "simulated"
+
+[doccam]
+# Synthetic pages slide under the document camera and settle (kiosk/devices/doccam).
+backend = "simulated"
+width = 960
+height = 540
+fps = 8
+still_width = 1920
+still_height = 1080
+
+[printer]
+# The demo prints into a folder: each job is a PDF there (kiosk/devices/printer/simulated.py).
+backend = "simulated"
+folder = "printed"
 """,
             encoding="utf-8",
         )
@@ -239,7 +279,9 @@ touch = "touch"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "console.toml"
         path.write_text(
-            self._client_sections(camera_label) + f'\n[console]\nlog_dir = "{self.log_dir}"\n',
+            self._client_sections(camera_label)
+            + self._audio_section(CONSOLE_TONE_HZ)
+            + f'\n[console]\nlog_dir = "{self.log_dir}"\n',
             encoding="utf-8",
         )
         return path

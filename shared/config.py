@@ -13,9 +13,9 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -39,6 +39,52 @@ class RtcSection(Section):
     loopback: bool = False
 
 
+class AudioSourceConfig(Section):
+    """`[audio] input`: the microphone; no audio unless one is configured.
+
+    `kind="alsa"` captures from the ALSA device `device` (e.g. `default` or `hw:1,0`)
+    through PyAV; `kind="silence"` sends silence and `kind="tone"` a sine of `frequency`
+    Hz (demos and tests without a sound card). Defined here rather than in shared.media so
+    that reading a config file (the hub does too) does not load the media stack.
+    """
+
+    kind: Literal["none", "alsa", "silence", "tone"] = "none"
+    device: str | None = None
+    sample_rate: int = Field(default=48_000, ge=8_000, le=48_000)
+    channels: int = Field(default=1, ge=1, le=2)
+    frequency: float = Field(default=440.0, ge=20.0, le=20_000.0)
+    amplitude: float = Field(default=0.3, gt=0.0, le=1.0)
+
+
+class AudioSinkConfig(Section):
+    """`[audio] output`: where the other side's voice goes; nothing plays unless configured.
+
+    `kind="alsa"` plays on the ALSA device `device` (`default` when unset); `kind="wav"`
+    records to the WAV file `path` (tests, and an audible record of the demo). Audio
+    queued longer than `max_latency_ms` is dropped, oldest first, so the voice stays live.
+    """
+
+    kind: Literal["none", "alsa", "wav"] = "none"
+    device: str | None = None
+    path: Path | None = None
+    sample_rate: int = Field(default=48_000, ge=8_000, le=48_000)
+    channels: int = Field(default=1, ge=1, le=2)
+    max_latency_ms: int = Field(default=200, ge=20, le=2_000)
+
+    @model_validator(mode="after")
+    def _wav_needs_path(self) -> AudioSinkConfig:
+        if self.kind == "wav" and self.path is None:
+            raise ValueError("a wav audio output needs a path")
+        return self
+
+
+class AudioSection(Section):
+    """`[audio]`: microphone (`input`) and loudspeaker (`output`), both off by default."""
+
+    input: AudioSourceConfig = AudioSourceConfig()
+    output: AudioSinkConfig = AudioSinkConfig()
+
+
 class ClientConfig(Section):
     """What every client of the hub (kiosk, console) configures the same way.
 
@@ -48,6 +94,7 @@ class ClientConfig(Section):
     config_dir: Path = Path(".")
     hub: HubSection = HubSection()
     rtc: RtcSection = RtcSection()
+    audio: AudioSection = AudioSection()
 
     def resolve(self, path: Path) -> Path:
         """`path` made absolute against the configuration folder."""
@@ -61,6 +108,12 @@ class ClientConfig(Section):
     def ca_file(self) -> Path | None:
         """The hub's CA certificate, resolved."""
         return self.resolve_optional(self.hub.ca_file)
+
+    @property
+    def audio_output(self) -> AudioSinkConfig:
+        """The `[audio] output` settings with the WAV path resolved."""
+        out = self.audio.output
+        return out.model_copy(update={"path": self.resolve_optional(out.path)})
 
 
 class ConfigError(Exception):

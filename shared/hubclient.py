@@ -166,6 +166,42 @@ class HubClient:
         """POST JSON to an API path as the logged-in subject."""
         return await self._call("POST", path, json=payload)
 
+    async def post_bytes(
+        self, path: str, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> Any:
+        """POST raw bytes (a page image) and return the JSON reply.
+
+        An expired token is renewed once with the remembered credential (kiosk uploads
+        outlive the one-hour device token).
+        """
+        try:
+            return await self._call(
+                "POST", path, data=data, headers={"Content-Type": content_type, **(headers or {})}
+            )
+        except HubAuthError:
+            if self._relogin is None:
+                raise
+            await self._relogin()
+            return await self._call(
+                "POST", path, data=data, headers={"Content-Type": content_type, **(headers or {})}
+            )
+
+    async def get_bytes(self, path: str) -> bytes:
+        """GET a binary resource (a material's JPEG) as the logged-in subject."""
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        try:
+            async with self._session().get(f"{self.base_url}{path}", headers=headers) as resp:
+                if resp.status == 401:
+                    raise HubAuthError("not authorised")
+                if resp.status >= 400:
+                    body = await resp.json(content_type=None)
+                    raise HubRequestError(
+                        str(body.get("code", resp.status)), str(body.get("message", ""))
+                    )
+                return await resp.read()
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise HubUnavailable(f"hub at {self.base_url} unreachable: {exc}") from exc
+
     async def login_officer(self, username: str, password: str) -> dict[str, Any]:
         """Log in with a password; returns the hub's description of the user."""
         self._token = None

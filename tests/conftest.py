@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,26 @@ _SCREENS_DIR = Path(tempfile.mkdtemp(prefix="vw-test-screens-"))
 os.environ["QT_QPA_PLATFORM"] = offscreen_platform(_SCREENS_DIR)
 os.environ.setdefault("QT_QPA_FONTDIR", "/usr/share/fonts")
 os.environ["VW_TEST_OUTPUT"] = str(TEST_OUTPUT)
+
+
+_SESSION_STARTED = time.time()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any log file it produced holds a full ID number (tests/log_scan.py)."""
+    from tests.log_scan import find_leaks, known_numbers, log_files  # noqa: PLC0415
+
+    roots = [TEST_OUTPUT, REPO / "var" / "stack" / "logs"]
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        with contextlib.suppress(OSError, ValueError):
+            roots.append(factory.getbasetemp())
+    leaks = find_leaks(log_files(roots, _SESSION_STARTED - 1), known_numbers())
+    if leaks:
+        print("\nFULL ID NUMBERS IN LOG FILES (masked here):")
+        for path, masked in leaks:
+            print(f"  {path}: {masked}")
+        session.exitstatus = 1
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.devices.idcard.simulated import load_residents
 from scripts.stack import read_report
+from shared.idcard import mask_id_number
 from tests.e2e import Namespace, hub_db, logs_of, run_call, running_stack, wait_for
 
 pytestmark = pytest.mark.slow
@@ -59,12 +61,62 @@ def test_call_end_to_end(tmp_path: Path, qt_env: dict[str, str], test_output: Pa
                 (row["id"],),
             )
         ]
+        identities = db.execute("SELECT session_id, ciphertext FROM identities").fetchall()
+        documents = db.execute(
+            "SELECT session_id, kind, signed_at, signed_sha256, unsigned_reason FROM documents "
+            "ORDER BY created_at"
+        ).fetchall()
+        materials = db.execute(
+            "SELECT session_id, page_no, command_id FROM materials ORDER BY page_no"
+        ).fetchall()
     assert actions[: len(CALL_ACTIONS)] == CALL_ACTIONS
     assert actions[-1] == "session.end"
 
+    # The officer's 读取身份证: the kiosk autopilot laid the first demo card on the reader,
+    # the console showed it masked, the hub stored it encrypted.
+    first = load_residents()[0].id_number
+    assert c["identity_shown"] is True and c["masked_id"] == mask_id_number(first), c
+    assert k["identity_reports"] == 1, k
+    assert [a for a in actions if a.startswith(("device.", "identity."))][:2] == [
+        "device.command",
+        "identity.store",
+    ], actions
+    assert [r["session_id"] for r in identities] == [k["session_id"]]
+    assert first.encode() not in identities[0]["ciphertext"]
+
+    # 打印回执 then 签署表单: the hub rendered both, the kiosk printed the receipt on the
+    # simulated printer and the autopilot signed the form on the pad; the officer saw it.
+    assert c["receipt_printed"] is True and c["form_signed"] is True, c
+    assert (k["documents_printed"], k["forms_signed"]) == (1, 1), k
+    assert [(d["session_id"], d["kind"]) for d in documents] == [
+        (k["session_id"], "receipt"),
+        (k["session_id"], "form"),
+    ]
+    assert documents[0]["signed_at"] is None
+    assert documents[1]["signed_at"] is not None and len(documents[1]["signed_sha256"]) == 64
+    doc_actions = [a for a in actions if a.startswith("document.")]
+    assert doc_actions.count("document.create") == 2, doc_actions
+    assert doc_actions.count("document.fetch") == 2, doc_actions  # the kiosk: print, pad
+    assert doc_actions.count("document.sign") == 1, doc_actions
+    assert "document.fetch_signed" in doc_actions, doc_actions  # the officer's preview
+    assert doc_actions.index("document.sign") < doc_actions.index("document.fetch_signed")
+
+    # 拍摄材料 twice: the simulated document camera's pages, auto-captured at the kiosk,
+    # stored by the hub against the session (one per command) and shown on the console.
+    assert (k["pages_captured"], k["pages_delivered"], c["pages_shown"]) == (2, 2, 2), (k, c)
+    assert [(m["session_id"], m["page_no"]) for m in materials] == [
+        (k["session_id"], 1),
+        (k["session_id"], 2),
+    ]
+    commands = {m["command_id"] for m in materials}
+    assert len(commands) == 2 and None not in commands, commands
+
     # Screens a person looks at.
     shots = {p.name for p in out.glob("*.png")}
+    assert {"kiosk-capture.png", "console-materials.png"} <= shots
+    assert {"receipt.png", "kiosk-signature.png", "console-signed.png"} <= shots
     assert {"kiosk-face.png", "kiosk-touch.png", "console-call.png", "console-history.png"} <= shots
+    assert {"console-identity.png", "kiosk-card-prompt.png"} <= shots
     for name in shots:
         shutil.copy(out / name, test_output / f"e2e-{name}")
 

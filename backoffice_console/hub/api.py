@@ -222,6 +222,46 @@ async def audit(request: web.Request) -> web.Response:
     return web.json_response(dumps=_dumps, data=await hub.calls.audit_entries(session_id))
 
 
+async def _identity_session(request: web.Request, hub: Hub) -> tuple[Principal, str]:
+    """The caller and session of an identity request: the officer holding it, or an admin."""
+    who = await principal_of(request, hub)
+    session_id = request.match_info["session_id"]
+    if who.role is Role.ADMIN:
+        if not await hub.calls.list_sessions(session_id=session_id):
+            raise HubError(ErrorCode.NOT_FOUND, "no such session")
+        return who, session_id
+    if who.role is not Role.OFFICER:
+        raise HubError(ErrorCode.FORBIDDEN, "officers and administrators only")
+    await hub.calls.holder_check(session_id, who)  # not_in_session (409) otherwise
+    return who, session_id
+
+
+async def session_identity(request: web.Request) -> web.Response:
+    """The session's newest identity, masked; the read is audited (`identity.read`)."""
+    hub = request.app[HUB_KEY]
+    who, session_id = await _identity_session(request, hub)
+    stored = await hub.identities.latest(session_id, who, "identity.read")
+    data = stored.record.masked()
+    data["identity_id"] = stored.identity_id
+    return web.json_response(dumps=_dumps, data=data)
+
+
+async def reveal_identity(request: web.Request) -> web.Response:
+    """The full ID number of the session's newest identity; audited (`identity.reveal`)."""
+    hub = request.app[HUB_KEY]
+    who, session_id = await _identity_session(request, hub)
+    stored = await hub.identities.latest(session_id, who, "identity.reveal")
+    log.info("identity %d revealed to %s %d", stored.identity_id, who.role.value, who.subject_id)
+    return web.json_response(
+        dumps=_dumps,
+        data={
+            "identity_id": stored.identity_id,
+            "name": stored.record.name,
+            "id_number": stored.record.id_number,
+        },
+    )
+
+
 def add_routes(app: web.Application) -> None:
     """Register the `/api/v1` routes."""
     app.router.add_get("/api/v1/health", health)
@@ -230,6 +270,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/devices/token", device_token)
     app.router.add_get("/api/v1/sessions", sessions)
     app.router.add_get("/api/v1/sessions/{session_id}", session_detail)
+    app.router.add_get("/api/v1/sessions/{session_id}/identity", session_identity)
+    app.router.add_post("/api/v1/sessions/{session_id}/identity/reveal", reveal_identity)
     app.router.add_get("/api/v1/audit", audit)
 
 

@@ -8,8 +8,9 @@ import logging
 
 from aiohttp import WSCloseCode, web
 
-from backoffice_console.hub import api, ws
+from backoffice_console.hub import api, documents, ws
 from backoffice_console.hub.config import HubConfig
+from backoffice_console.hub.materials import setup_materials
 from backoffice_console.hub.services import HUB_KEY, Hub
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def build_app(config: HubConfig) -> web.Application:
     app = web.Application(middlewares=[api.error_middleware], client_max_size=64 * 1024)
     app[HUB_KEY] = Hub.create(config)
     api.add_routes(app)
+    documents.add_routes(app)
     ws.add_routes(app)
+    setup_materials(app)
     app.on_startup.append(_startup)
     app.on_shutdown.append(_shutdown)
     app.on_cleanup.append(_cleanup)

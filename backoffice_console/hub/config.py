@@ -23,6 +23,8 @@ class HubConfig(BaseModel):
     tls: bool = True
     tls_cert: Path = Path("tls/server.pem")
     tls_key: Path = Path("tls/server.key")
+    identity_key_file: Path = Path("keys/identity.key")
+    """AES-256 key (base64) for identities at rest; `vw-hub init` creates it, mode 600."""
     database_url: str | None = None
     ice_servers: list[IceServer] = Field(default_factory=list)
     officer_token_ttl_s: int = Field(default=12 * 3600, ge=60)
@@ -39,6 +41,7 @@ class HubConfig(BaseModel):
         self.config_dir = base
         self.tls_cert = base / self.tls_cert
         self.tls_key = base / self.tls_key
+        self.identity_key_file = base / self.identity_key_file
         if self.log_dir is not None:
             self.log_dir = base / self.log_dir
         if self.database_url is None:
@@ -67,6 +70,8 @@ def render_config(port: int, hostnames: list[str]) -> str:
         f"listen_port = {port}\n"
         'tls_cert = "tls/server.pem"\n'
         'tls_key = "tls/server.key"\n'
+        "# AES-256-GCM key for personal data at rest (created by init, mode 600; back it up)\n"
+        'identity_key_file = "keys/identity.key"\n'
         "# database_url defaults to sqlite+aiosqlite:///<this folder>/hub.sqlite3\n"
         '# ice_servers = [{ urls = ["turn:t.example:3478"], username = "u", credential = "p" }]\n'
         "ice_servers = []\n"

@@ -16,6 +16,8 @@ HTTP_STATUS = {
     ErrorCode.NOT_IN_SESSION: 409,
     ErrorCode.BAD_STATE: 409,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INVALID_IDENTITY: 422,
+    ErrorCode.INVALID_IMAGE: 422,
     ErrorCode.INTERNAL: 500,
 }
 

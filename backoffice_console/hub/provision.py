@@ -9,6 +9,7 @@ from pathlib import Path
 from backoffice_console.hub.accounts import AccountStore
 from backoffice_console.hub.config import HubConfig, load_hub_config, render_config
 from backoffice_console.hub.db import Database
+from backoffice_console.hub.identity import create_identity_key
 from backoffice_console.hub.tls import ensure_tls
 from shared.protocol import Role
 
@@ -16,9 +17,9 @@ CONFIG_NAME = "hub.toml"
 
 
 def prepare_dir(directory: Path, hostnames: list[str], port: int = 8443) -> HubConfig:
-    """Write hub.toml (unless present) and the TLS files; returns the loaded config.
+    """Write hub.toml (unless present), the TLS files and the identity key; returns the config.
 
-    Idempotent: an existing hub.toml and CA are kept.
+    Idempotent: an existing hub.toml, CA and identity key are kept.
     """
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -27,6 +28,7 @@ def prepare_dir(directory: Path, hostnames: list[str], port: int = 8443) -> HubC
         config_path.write_text(render_config(port, hostnames), encoding="utf-8")
     config = load_hub_config(config_path)
     ensure_tls(config.tls_cert.parent, hostnames)
+    create_identity_key(config.identity_key_file)
     return config
 
 

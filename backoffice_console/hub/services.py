@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -12,8 +13,12 @@ from backoffice_console.hub.auth import RateLimiter
 from backoffice_console.hub.calls import CallStore
 from backoffice_console.hub.config import HubConfig
 from backoffice_console.hub.db import Database
+from backoffice_console.hub.devices import DeviceRelay
+from backoffice_console.hub.identity import IdentityKeyError, IdentityStore, IdentityVault
 from backoffice_console.hub.registry import Registry
 from backoffice_console.hub.signaling import Signaling
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Hub:
     signaling: Signaling
     login_limiter: RateLimiter
     ip_limiter: RateLimiter
+    identities: IdentityStore
     version: str = __version__
     websockets: set[web.WebSocketResponse] = field(default_factory=set)
 
@@ -37,6 +43,13 @@ class Hub:
         db = Database(config.db_url)
         calls = CallStore(db)
         registry = Registry()
+        try:
+            vault: IdentityVault | None = IdentityVault.from_file(config.identity_key_file)
+        except IdentityKeyError as exc:
+            # The hub still serves calls; identities are refused until a key is in place.
+            log.error("identity storage disabled: %s", exc)
+            vault = None
+        identities = IdentityStore(db, vault)
         window = config.login_failure_window_s
         return cls(
             config=config,
@@ -44,10 +57,13 @@ class Hub:
             accounts=AccountStore(db, config.officer_token_ttl_s, config.device_token_ttl_s),
             calls=calls,
             registry=registry,
-            signaling=Signaling(calls, registry, config.ice_servers),
+            signaling=Signaling(
+                calls, registry, config.ice_servers, DeviceRelay(calls, registry, identities)
+            ),
             login_limiter=RateLimiter(config.login_failures_allowed, window),
             # One address may hold several users (a centre behind NAT): a looser limit.
             ip_limiter=RateLimiter(config.login_failures_allowed * 4, window),
+            identities=identities,
         )
 
 

@@ -19,6 +19,11 @@ from pydantic import BaseModel
 
 from backoffice_console.hub.calls import CallStore, SessionParties
 from backoffice_console.hub.db import utcnow
+from backoffice_console.hub.devices import (
+    CONSOLE_DEVICE_MESSAGES,
+    KIOSK_DEVICE_MESSAGES,
+    DeviceRelay,
+)
 from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.registry import Connection, Registry, send_all
 from shared.protocol import (
@@ -45,8 +50,15 @@ from shared.protocol import (
 
 log = logging.getLogger(__name__)
 
-KIOSK_MESSAGES = (QueueJoin, QueueLeave, RtcOffer, CallStateReport, SessionEnd)
-CONSOLE_MESSAGES = (TicketTake, RtcAnswer, CallStateReport, SessionEnd)
+KIOSK_MESSAGES = (
+    QueueJoin,
+    QueueLeave,
+    RtcOffer,
+    CallStateReport,
+    SessionEnd,
+    *KIOSK_DEVICE_MESSAGES,
+)
+CONSOLE_MESSAGES = (TicketTake, RtcAnswer, CallStateReport, SessionEnd, *CONSOLE_DEVICE_MESSAGES)
 CONSOLE_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
@@ -61,9 +73,16 @@ def _allowed(role: Role, message: object) -> bool:
 class Signaling:
     """Handles connections and messages; state lives in `CallStore` and `Registry`."""
 
-    def __init__(self, calls: CallStore, registry: Registry, ice_servers: list[IceServer]) -> None:
+    def __init__(
+        self,
+        calls: CallStore,
+        registry: Registry,
+        ice_servers: list[IceServer],
+        devices: DeviceRelay | None = None,
+    ) -> None:
         self.calls = calls
         self.registry = registry
+        self.devices = devices
         self.ice_servers = list(ice_servers)
         self.stopping = False
         # Serialises queue broadcasts so a slower, older snapshot never overtakes a newer one.
@@ -133,7 +152,11 @@ class Signaling:
 
     async def _dispatch(self, conn: Connection, message: object) -> None:
         p = conn.principal
-        if isinstance(message, QueueJoin):
+        if isinstance(message, KIOSK_DEVICE_MESSAGES + CONSOLE_DEVICE_MESSAGES):
+            if self.devices is None:
+                raise HubError(ErrorCode.BAD_STATE, "device commands are not enabled on this hub")
+            await self.devices.handle(conn, message)
+        elif isinstance(message, QueueJoin):
             ticket_id, created = await self.calls.join(p, message.matter)
             if not created:
                 self.registry.positions.pop(ticket_id, None)  # re-send its status

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from backoffice_console.app import Phase
+from backoffice_console.identity import ReadState
+from backoffice_console.ui.autopilot_documents import print_and_sign
+from backoffice_console.ui.autopilot_pages import capture_pages
 from backoffice_console.ui.presenter import ConsolePresenter
 from shared.i18n import tr
 from shared.protocol import CallState
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 POLL_S = 0.05
 HOLD_BEFORE_SCREENSHOT_S = 2.0
 LOGIN_RETRY_S = 1.0
+IDENTITY_WAIT_S = 25.0
 
 
 class AutopilotError(Exception):
@@ -43,6 +47,9 @@ class AutopilotOptions:
     timeout: float = 120.0
     max_calls: int = 1
     hangup_after: float | None = None
+    read_id: bool = True
+    pages: int = 2
+    """Pages to ask the kiosk for (拍摄材料) in the first call, after the card."""
 
 
 class Autopilot:
@@ -55,6 +62,7 @@ class Autopilot:
         self.first_remote_frame_at: float | None = None
         self.frames_received = 0
         self.history_rows: int | None = None
+        self.pages_shown = 0
         self.calls = 0
 
     async def run(self) -> int:
@@ -153,6 +161,12 @@ class Autopilot:
             await _sleep_while(main.in_call_view, HOLD_BEFORE_SCREENSHOT_S)
             if main.in_call_view() and self.options.screenshots is not None and self.calls == 0:
                 self._screenshot("console-call.png")
+            if main.in_call_view() and self.options.read_id and self.calls == 0:
+                await self._read_identity()
+                shoot = self._screenshot if self.options.screenshots is not None else None
+                # Pages first, as at a counter: the receipt then lists what was received.
+                self.pages_shown = await capture_pages(self.presenter, self.options.pages, shoot)
+                await print_and_sign(self.presenter, shoot)
             if self.options.hangup_after is not None:
                 remaining = self.options.hangup_after - (time.monotonic() - connected_at)
                 await _sleep_while(main.in_call_view, max(0.0, remaining))
@@ -163,6 +177,31 @@ class Autopilot:
         self.calls += 1
         self.frames_received += controller.stats.frames_received
         log.info("autopilot: call %d ended (%s)", self.calls, controller.stats.ended_reason)
+
+    async def _read_identity(self) -> None:
+        """Click 读取身份证 and wait for the panel to fill (or to show why it could not)."""
+        main = self.presenter.main
+        panel = main.call.identity
+        log.info("autopilot: asking for the ID card")
+        panel.read_button.click()
+        try:
+            await asyncio.wait_for(
+                _wait_until(
+                    lambda: (
+                        not main.in_call_view()
+                        or panel.view.state in (ReadState.SHOWN, ReadState.FAILED)
+                    )
+                ),
+                IDENTITY_WAIT_S,
+            )
+        except TimeoutError:
+            log.error("autopilot: no identity within %g s", IDENTITY_WAIT_S)
+            return
+        if panel.view.state is ReadState.FAILED:
+            log.error("autopilot: the ID card read failed (%s)", panel.view.error_code)
+        if main.in_call_view() and self.options.screenshots is not None:
+            await asyncio.sleep(0.3)  # let the panel paint
+            self._screenshot("console-identity.png")
 
     async def _history(self) -> None:
         main = self.presenter.main
@@ -193,6 +232,9 @@ class Autopilot:
             frames_painted=frames_painted,
             history_rows=self.history_rows,
             calls_completed=self.calls,
+            receipt_printed=self.presenter.controller.documents.printed.get("receipt", 0) > 0,
+            form_signed=self.presenter.controller.documents.signed > 0,
+            pages_shown=self.pages_shown,
             error=self.error,
         )
 

@@ -8,6 +8,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from backoffice_console.app import format_duration
+from backoffice_console.ui.documents_panel import DocumentsPanel
+from backoffice_console.ui.identity_panel import IdentityPanel
+from backoffice_console.ui.materials_panel import MaterialsPanel
 from shared.i18n import tr
 from shared.protocol import CallState
 from shared.ui.video_view import FrameGetter, VideoView
@@ -24,8 +27,11 @@ class CallView(QWidget):
 
     hangup_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - widget layout
         super().__init__(parent)
+        self.identity = IdentityPanel()
+        self.materials = MaterialsPanel()
+        self.documents = DocumentsPanel()
         self.state = CallState.CONNECTING
         self._started: float | None = None
         self._ended = True
@@ -36,8 +42,8 @@ class CallView(QWidget):
         self.remote.setObjectName("remoteVideo")
         self.local = VideoView(placeholder=tr("console", "call.self"), accessible_name="own video")
         self.local.setObjectName("localVideo")
-        self.local.setMinimumSize(240, 180)
-        self.local.setFixedSize(288, 216)
+        # Small enough that the identity panel above it never gets squeezed at 1200x790.
+        self.local.setFixedSize(224, 168)
 
         self.peer = QLabel("")
         self.peer.setObjectName("peerName")
@@ -64,6 +70,8 @@ class CallView(QWidget):
         side.addWidget(self.peer)
         side.addWidget(self.status)
         side.addWidget(self.duration)
+        side.addWidget(self.identity)
+        side.addWidget(self.materials)
         side.addStretch(1)
         side.addWidget(self.self_label)
         side.addWidget(self.local)
@@ -71,11 +79,15 @@ class CallView(QWidget):
         side.addWidget(self.hangup_button)
         side_box = QWidget()
         side_box.setLayout(side)
-        side_box.setFixedWidth(300)
+        side_box.setFixedWidth(340)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.remote, 1)
+        # The documents strip sits under the video: the side column is full.
+        main_column = QVBoxLayout()
+        main_column.addWidget(self.remote, 1)
+        main_column.addWidget(self.documents)
+        layout.addLayout(main_column, 1)
         layout.addWidget(side_box)
 
         self._timer = QTimer(self)

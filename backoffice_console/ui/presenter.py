@@ -7,8 +7,9 @@ happened back on screen. Nothing here decides anything the controller decides.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from backoffice_console.app import (
@@ -18,8 +19,13 @@ from backoffice_console.app import (
     ConsoleObserver,
     QueueEntry,
 )
+from backoffice_console.documents import DocumentsView, PreviewError, render_first_page
+from backoffice_console.identity import IdentityView
+from backoffice_console.materials import MaterialsView
+from backoffice_console.ui.documents_panel import DocumentViewer
 from backoffice_console.ui.login import LoginWindow
 from backoffice_console.ui.main_window import MainWindow
+from backoffice_console.ui.materials_panel import PageViewer
 from shared.i18n import tr
 from shared.tasks import TaskKeeper
 from shared.ui.video_view import FrameGetter
@@ -47,6 +53,18 @@ class ConsolePresenter(ConsoleObserver):
         self.login.submitted.connect(self._on_login)
         self.main.queue.take_requested.connect(self._on_take)
         self.main.call.hangup_requested.connect(self._on_hangup)
+        self.main.call.identity.read_requested.connect(self._on_read_id)
+        self.main.call.identity.reveal_requested.connect(self._on_reveal)
+        materials = self.main.call.materials
+        materials.capture_requested.connect(self._on_capture)
+        materials.open_requested.connect(self._on_open_page)
+        materials.reject_requested.connect(self._on_reject_page)
+        self.viewers: list[PageViewer] = []
+        documents = self.main.call.documents
+        documents.print_requested.connect(self._on_print)
+        documents.sign_requested.connect(self._on_sign)
+        documents.open_requested.connect(self._on_open_signed)
+        self.document_viewers: list[DocumentViewer] = []
         self.main.history.refresh_requested.connect(self._on_refresh_history)
         self.main.tabs.currentChanged.connect(self._on_tab)
 
@@ -93,6 +111,18 @@ class ConsolePresenter(ConsoleObserver):
     def _on_hangup(self) -> None:
         self._run(self.controller.hang_up(), "hangup")
 
+    def _on_read_id(self) -> None:
+        self._run(self._identity_action(self.controller.identity.read), "idcard.read")
+
+    def _on_reveal(self) -> None:
+        self._run(self._identity_action(self.controller.identity.reveal), "identity.reveal")
+
+    async def _identity_action(self, action: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await action()
+        except ConsoleError as exc:
+            self.main.call.identity.show_error(tr("console", exc.key))
+
     def _on_refresh_history(self) -> None:
         self._run(self._load_history(), "history")
 
@@ -135,6 +165,77 @@ class ConsolePresenter(ConsoleObserver):
         self.main.queue.show_message(tr("console", "notice.call_ended"))
         self._run(self._load_history(), "history")
 
+    def identity_changed(self, view: IdentityView) -> None:
+        """The identity panel follows the controller's identity desk."""
+        self.main.call.identity.show_view(view)
+
+    def materials_changed(self, view: MaterialsView) -> None:
+        """The materials panel follows the controller's materials desk."""
+        self.main.call.materials.show_view(view)
+
+    def _on_capture(self) -> None:
+        self._run(self._materials_action(self.controller.materials.request_page()), "page")
+
+    def _on_reject_page(self, material_id: int, reason: str) -> None:
+        action = self.controller.materials.reject(material_id, reason)
+        self._run(self._materials_action(action), "page.reject")
+
+    def _on_open_page(self, material_id: int) -> None:
+        self._run(self._open_page(material_id), "page.open")
+
+    async def _materials_action(self, action: Awaitable[object]) -> None:
+        try:
+            await action
+        except ConsoleError as exc:
+            self.main.call.materials.status.setText(tr("console", exc.key))
+
+    async def _open_page(self, material_id: int) -> None:
+        try:
+            jpeg = await self.controller.materials.full_image(material_id)
+        except ConsoleError as exc:
+            self.main.call.materials.status.setText(tr("console", exc.key))
+            return
+        viewer = PageViewer(jpeg)
+        self.viewers = [v for v in self.viewers if v.isVisible()] + [viewer]
+        viewer.show()
+
+    def documents_changed(self, view: DocumentsView) -> None:
+        """The documents panel follows the controller's documents desk."""
+        self.main.call.documents.show_view(view)
+
+    def _on_print(self, kind: str) -> None:
+        desk = self.controller.documents
+        action = desk.print_document("slip" if kind == "slip" else "receipt")
+        self._run(self._documents_action(action), f"print.{kind}")
+
+    def _on_sign(self) -> None:
+        action = self.controller.documents.request_signature()
+        self._run(self._documents_action(action), "form.sign")
+
+    def _on_open_signed(self, document_id: str) -> None:
+        self._run(self._open_signed(document_id), "document.open")
+
+    async def _documents_action(self, action: Awaitable[object]) -> None:
+        try:
+            await action
+        except ConsoleError as exc:
+            self.main.call.documents.show_error(tr("console", exc.key))
+
+    async def _open_signed(self, document_id: str) -> None:
+        panel = self.main.call.documents
+        try:
+            pdf = await self.controller.documents.signed_pdf(document_id)
+            png = await asyncio.to_thread(render_first_page, pdf, 110)
+        except ConsoleError as exc:
+            panel.show_error(tr("console", exc.key))
+            return
+        except PreviewError:
+            panel.show_error(tr("console", "documents.failed.preview_failed"))
+            return
+        viewer = DocumentViewer(png, tr("console", "documents.viewer"))
+        self.document_viewers = [v for v in self.document_viewers if v.isVisible()] + [viewer]
+        viewer.show()
+
     def notice(self, key: str) -> None:
         """Show a controller notice under the queue."""
         self.last_notice = key
@@ -145,5 +246,5 @@ class ConsolePresenter(ConsoleObserver):
     async def close(self) -> None:
         """Stop UI tasks and close the windows (the controller is closed by its owner)."""
         await self._tasks.cancel_all()
-        for window in (self.login, self.main):
+        for window in (self.login, self.main, *self.document_viewers):
             window.close()

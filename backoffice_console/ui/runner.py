@@ -16,7 +16,7 @@ from backoffice_console.app import ConsoleController, default_hub_factory, rtc_p
 from backoffice_console.config import ConsoleConfig
 from backoffice_console.ui.autopilot import Autopilot, AutopilotOptions
 from backoffice_console.ui.presenter import ConsolePresenter
-from shared.media import VideoSource, VideoSourceError, open_video_source
+from shared.media import CallAudio, VideoSource, VideoSourceError, open_video_source
 from shared.ui.runtime import quit_reason, wait_quit_requested
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,11 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
     del app
     config = options.config
     camera = await _open_camera(options)
+    # Opened once: the microphone and loudspeaker outlive reconnects and successive calls.
+    audio = await CallAudio.open(config.audio.input, config.audio_output)
     controller = ConsoleController(
-        default_hub_factory(config.hub.url, config.ca_file), rtc_peer_factory(camera)
+        default_hub_factory(config.hub.url, config.ca_file),
+        rtc_peer_factory(camera, audio=audio.source, on_audio_frame=audio.on_frame),
     )
     presenter = ConsolePresenter(
         controller, camera.latest if camera is not None else None, config.ui.overdue_after_s
@@ -68,7 +71,7 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
     if options.autopilot:
         if not options.username or options.password is None:
             log.error("--autopilot needs --username and --password-file")
-            await _shutdown(controller, presenter, camera)
+            await _shutdown(controller, presenter, camera, audio)
             return 2
         pilot = Autopilot(
             presenter,
@@ -104,7 +107,7 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
     log.info("console stopping")
 
     frames_painted = presenter.main.call.remote.frames_painted
-    await _shutdown(controller, presenter, camera)
+    await _shutdown(controller, presenter, camera, audio)
     if options.report is not None:
         report = pilot.report(frames_painted) if pilot is not None else controller.stats.report()
         _write_report(options.report, report)
@@ -112,12 +115,17 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
 
 
 async def _shutdown(
-    controller: ConsoleController, presenter: ConsolePresenter, camera: VideoSource | None
+    controller: ConsoleController,
+    presenter: ConsolePresenter,
+    camera: VideoSource | None,
+    audio: CallAudio | None = None,
 ) -> None:
     try:
         await asyncio.wait_for(controller.close(), SHUTDOWN_TIMEOUT_S)
     except TimeoutError:
         log.error("closing the controller timed out")
+    if audio is not None:
+        await audio.stop()  # after the call is closed: no frame arrives at a closed sink
     await presenter.close()
     if camera is not None:
         try:

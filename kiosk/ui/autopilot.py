@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.app import KioskState
+from kiosk.identity import Prompt
+from kiosk.ui.autopilot_documents import DocumentsPilot
+from kiosk.ui.autopilot_pages import PagesPilot
 from kiosk.ui.kiosk_ui import KioskUi
 from shared.protocol import CallState
 from shared.ui.screenshot import save_screenshot
@@ -37,6 +40,13 @@ class AutopilotOptions:
     report: Path | None = None
     screenshots: Path | None = None
     timeout: float = 120.0
+    id_card_wait: float = 20.0
+    """Before hanging up, wait this long for an ID card read the officer asked for."""
+    pages: int = 2
+    """Before hanging up, wait for this many delivered pages (the officer's 拍摄材料)."""
+    pages_wait: float = 45.0
+    documents_wait: float = 30.0
+    """After the card, wait this long for the officer's receipt to print and form to be signed."""
 
 
 class Autopilot:
@@ -49,6 +59,10 @@ class Autopilot:
         self.controller = ui.controller
         self.options = options
         self.error: str | None = None
+        self._card_prompt_shots = 0
+        self._card_placed = False  # for the prompt on screen now
+        self.documents = DocumentsPilot(ui, options.screenshots)
+        self.pages = PagesPilot(ui, options.screenshots, options.pages)
 
     async def _until(self, condition: Callable[[], bool]) -> None:
         # Polling keeps the autopilot outside the controller: it sees only what the UI sees.
@@ -91,6 +105,15 @@ class Autopilot:
         self._screenshots()
         if await self._hold(self.options.call_seconds - half):
             return
+        await self._finish_id_card()
+        if self._call_over():
+            return
+        await self.documents.finish(self.options.documents_wait, self._call_over)
+        if self._call_over():
+            return
+        await self.pages.finish(self.options.pages_wait, self._call_over)
+        if self._call_over():
+            return
         log.info("autopilot: pressing hang up")
         self.ui.touch.call.hangup_button.click()
         await self._until(self._call_over)
@@ -107,8 +130,45 @@ class Autopilot:
             if self._call_over():
                 log.info("autopilot: the officer ended the call")
                 return True
+            self._serve_card_prompt()
+            self.documents.serve()
             await asyncio.sleep(self.POLL)
         return False
+
+    def _serve_card_prompt(self) -> None:
+        """When the touch screen asks for the card, 'place' the first demo resident's card."""
+        touch = self.ui.touch
+        if touch.current_page() is not touch.card_prompt:
+            self._card_placed = False
+            return
+        reader = self.controller.idcard.reader
+        present = getattr(reader, "present", None)
+        if present is None or self._card_placed:
+            return  # the reader is still opening, is not the simulated one, or has the card
+        if self._card_prompt_shots == 0 and self.options.screenshots is not None:
+            try:
+                save_screenshot(touch, self.options.screenshots / "kiosk-card-prompt.png")
+            except OSError as exc:
+                log.error("screenshot failed: %s", exc)
+        self._card_prompt_shots += 1
+        log.info("autopilot: placing the first demo card on the reader")
+        remove = getattr(reader, "remove", None)
+        if remove is not None:
+            remove()  # a card left from an earlier read would not be read again
+        present(0)
+        self._card_placed = True
+
+    async def _finish_id_card(self) -> None:
+        """Give an ID card read in progress (or one about to be asked for) time to finish."""
+        desk = self.controller.idcard
+        deadline = time.monotonic() + self.options.id_card_wait
+        while time.monotonic() < deadline and not self._call_over():
+            if desk.reports > 0 and desk.prompt is Prompt.NONE:
+                return
+            self._serve_card_prompt()
+            await asyncio.sleep(self.POLL)
+        if desk.reports == 0:
+            log.warning("autopilot: no ID card was read in this call")
 
     def _screenshots(self) -> None:
         folder = self.options.screenshots
@@ -141,6 +201,8 @@ class Autopilot:
         """The report dictionary (see the kiosk brief)."""
         stats = self.controller.refresh_stats()
         stats["frames_painted"] = self.ui.face.remote_view.frames_painted
+        stats["documents_printed"] = self.controller.printing.printed
+        stats["forms_signed"] = self.controller.signing.signed
         return {"app": "kiosk", **stats, "error": self.error}
 
     def write_report(self) -> None:

@@ -9,8 +9,12 @@ from typing import Any
 from PySide6.QtCore import QTimer
 
 from kiosk.app import KioskController, KioskState
+from kiosk.identity import Prompt
+from kiosk.materials import CaptureDesk, CaptureState
 from kiosk.ui.face_window import FaceWindow
+from kiosk.ui.print_page import PrintBanner
 from kiosk.ui.screens import ScreenPlacer
+from kiosk.ui.signature_page import SignaturePage
 from kiosk.ui.touch_window import TouchWindow
 from shared.i18n import tr
 from shared.protocol import CallState
@@ -46,6 +50,22 @@ class KioskUi:
         self.touch.waiting.cancel_button.clicked.connect(self._on_cancel)
         self.touch.call.hangup_button.clicked.connect(self._on_hangup)
         self.touch.ended.home_button.clicked.connect(self._on_home)
+        self.touch.call.read_id_button.clicked.connect(controller.read_id_card)
+        self.touch.card_prompt.cancel_button.clicked.connect(controller.idcard.cancel)
+        self.touch.card_prompt.manual_button.clicked.connect(self._on_manual)
+        self.touch.manual_entry.back_button.clicked.connect(controller.idcard.back_to_card)
+        self.touch.manual_entry.submit_button.clicked.connect(self._on_manual_submit)
+        # Issue 5: the print banner over every page, the signature page for form.sign.
+        self.print_banner = PrintBanner()
+        self.touch.add_banner(self.print_banner)
+        self.signature = SignaturePage(controller.signing, self._spawn)
+        self.signature.setObjectName("signaturePage")
+        self.touch.add_page(self.signature)
+        # Issue 4: the capture page, opened by the officer's 拍摄材料 or the helper's button.
+        if controller.capture is not None:
+            self._wire_capture(controller.capture)
+        else:
+            self.touch.call.capture_button.hide()
         controller.add_listener(self._on_change)
 
         self._tick = QTimer(self.touch)
@@ -85,6 +105,26 @@ class KioskUi:
     def _on_home(self) -> None:
         self.controller.go_home()
 
+    def _on_manual(self) -> None:
+        self.touch.manual_entry.clear()
+        self.controller.idcard.enter_manual()
+
+    def _on_manual_submit(self) -> None:
+        page = self.touch.manual_entry
+        page.submit_button.setEnabled(False)
+        self._spawn(self._submit_manual(page.typed, page.name.text()))
+
+    async def _submit_manual(self, number: str, name: str) -> None:
+        page = self.touch.manual_entry
+        try:
+            problem = await self.controller.idcard.submit_manual(number, name)
+        finally:
+            page.submit_button.setEnabled(True)
+        if problem is not None:
+            page.show_error(tr(*problem))
+        else:
+            page.clear()
+
     # --- rendering -----------------------------------------------------------
 
     def _on_change(self, what: str) -> None:
@@ -119,7 +159,9 @@ class KioskUi:
             face_key = self._call_status_key()
             self.touch.call.show_call(tr("kiosk", f"face.status.{face_key}"), c.officer_name)
             self.touch.call.hangup_button.setEnabled(True)
-            self.touch.show_page(self.touch.call)
+            self._render_idcard()
+            self._render_signature()
+            self._render_capture()
         elif state == KioskState.ENDED:
             self._render_ended()
             self.touch.show_page(self.touch.ended)
@@ -133,6 +175,46 @@ class KioskUi:
             reconnecting=reconnecting,
             in_call=in_call,
         )
+        self.print_banner.show_state(c.printing, c.signing, in_call)
+
+    def _render_idcard(self) -> None:
+        """In a call: the card prompt, the keypad, or the call page with the last result."""
+        desk = self.controller.idcard
+        message = tr(*desk.message, **desk.message_args) if desk.message else ""
+        if desk.prompt is Prompt.CARD:
+            self.touch.card_prompt.show_message(message)
+            self.touch.show_page(self.touch.card_prompt)
+        elif desk.prompt is Prompt.MANUAL:
+            self.touch.show_page(self.touch.manual_entry)
+        else:
+            self.touch.call.show_id_result(message)
+            self.touch.show_page(self.touch.call)
+
+    def _render_signature(self) -> None:
+        """A form to sign takes the screen once no card prompt or keypad needs it."""
+        self.signature.refresh()
+        idle = self.touch.current_page() is self.touch.call
+        if self.controller.signing.request is not None and idle:
+            self.touch.show_page(self.signature)
+
+    def _wire_capture(self, desk: CaptureDesk) -> None:
+        self.touch.capture.follow(desk)
+        self.touch.call.capture_button.clicked.connect(self._on_open_capture)
+        desk.add_listener(self.refresh)
+
+    def _on_open_capture(self) -> None:
+        session_id = self.controller.session_id
+        if self.controller.capture is not None and session_id is not None:
+            self.controller.capture.open(session_id, None)
+
+    def _render_capture(self) -> None:
+        """A capture in progress takes the screen once nothing above needs it."""
+        desk = self.controller.capture
+        if desk is None or desk.state == CaptureState.IDLE:
+            return
+        self.touch.capture.show_desk(desk)
+        if self.touch.current_page() in (self.touch.call, self.touch.capture):
+            self.touch.show_page(self.touch.capture)
 
     def _call_status_key(self) -> str:
         call_state = self.controller.call_state

@@ -8,12 +8,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import KioskController
+from kiosk.app import KioskController, PeerFactory, PeerLike
 from kiosk.config import KioskConfig
+from kiosk.materials import CaptureDesk, Outbox
 from kiosk.ui.autopilot import Autopilot, AutopilotOptions
 from kiosk.ui.kiosk_ui import KioskUi
 from shared.hubclient import DeviceCredential, HubClient
-from shared.media import open_video_source
+from shared.media import CallAudio, open_video_source
 from shared.ui.runtime import quit_reason, wait_quit_requested
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,19 @@ async def kiosk_main(
             await controller.handle_connection(up)
 
     hub = HubClient(config.hub.url, config.ca_file, on_message, on_connection)
+    # Opened once: the microphone and loudspeaker outlive reconnects and successive calls.
+    audio = await CallAudio.open(config.audio.input, config.audio_output)
     controller = KioskController(
         hub,
         video=open_video_source(config.camera),
+        peer_factory=_peer_factory(audio),
         credential=credential,
         ended_home_seconds=config.kiosk.ended_home_seconds,
+        idcard=config.idcard,
+        printer=config.printer.model_copy(update={"folder": config.resolve(config.printer.folder)}),
+        state_dir=config.state_dir,
+        # The outbox lives with the kiosk's state: pages survive a crash or a restart.
+        capture=CaptureDesk(config.doccam, hub, Outbox(config.state_dir / "outbox"), _no_op),
     )
     ui = KioskUi(
         controller,
@@ -76,5 +85,24 @@ async def kiosk_main(
     finally:
         log.info("kiosk shutting down")
         await controller.shutdown()
+        await audio.stop()  # after the call is closed: no frame arrives at a closed sink
         await ui.aclose()
     return code
+
+
+def _no_op() -> None:
+    """The capture desk's own callback: the touch screen subscribes with `add_listener`."""
+
+
+def _peer_factory(audio: CallAudio) -> PeerFactory:
+    """The controller's peer factory: real CallPeers carrying this kiosk's microphone and
+    playing the officer's voice."""
+
+    def make(**kwargs: Any) -> PeerLike:
+        # Loaded when the first call starts, as the controller's default factory does.
+        from shared.rtc import CallPeer  # noqa: PLC0415
+
+        peer: PeerLike = CallPeer(**kwargs, audio=audio.source, on_audio_frame=audio.on_frame)
+        return peer
+
+    return make

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui.capture_page import CapturePage
+from kiosk.ui.idcard_pages import CardPromptPage, ManualEntryPage
 from shared.i18n import tr
 
 
@@ -123,18 +125,32 @@ class CallPage(_Page):
         self.hint = _label(tr("kiosk", "call.hint"), "muted")
         self.hangup_button = _button(tr("kiosk", "call.hangup"), "danger")
         self.hangup_button.setMinimumHeight(140)
+        self.read_id_button = _button(tr("kiosk", "idcard.read"))
+        self.read_id_button.setObjectName("readIdButton")
+        # For the helper: open the document camera without waiting for the officer.
+        self.capture_button = _button(tr("kiosk", "capture.open"))
+        self.capture_button.setObjectName("openCaptureButton")
+        self.id_result = _label("")
+        self.id_result.setObjectName("idResult")
         self.column.addStretch(1)
         self.column.addWidget(self.title)
         self.column.addWidget(self.status)
         self.column.addWidget(self.officer)
         self.column.addWidget(self.hint)
         self.column.addSpacing(16)
+        self.add_button(self.read_id_button)
+        self.add_button(self.capture_button)
+        self.column.addWidget(self.id_result)
         self.add_button(self.hangup_button)
         self.column.addStretch(1)
 
     def show_call(self, status_text: str, officer: str | None) -> None:
         self.status.setText(status_text)
         self.officer.setText(tr("kiosk", "call.officer", name=officer) if officer else "")
+
+    def show_id_result(self, text: str) -> None:
+        """The last ID card result (masked number) or what went wrong."""
+        self.id_result.setText(text)
 
 
 class EndedPage(_Page):
@@ -196,8 +212,20 @@ class TouchWindow(QWidget):
         self.call = CallPage()
         self.ended = EndedPage()
         self.offline = OfflinePage()
+        self.card_prompt = CardPromptPage()
+        self.manual_entry = ManualEntryPage()
+        self.capture = CapturePage()
         self.pages = QStackedWidget()
-        for page in (self.home, self.waiting, self.call, self.ended, self.offline):
+        for page in (
+            self.home,
+            self.waiting,
+            self.call,
+            self.ended,
+            self.offline,
+            self.card_prompt,
+            self.manual_entry,
+            self.capture,
+        ):
             self.pages.addWidget(page)
 
         layout = QVBoxLayout(self)
@@ -206,6 +234,16 @@ class TouchWindow(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.pages, 1)
         self.update_clock()
+
+    def add_banner(self, banner: QWidget) -> None:
+        """A strip under the header, over every page (the print banner)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, banner)
+
+    def add_page(self, page: QWidget) -> None:
+        """A page built outside this window (the signature page needs its desk)."""
+        self.pages.addWidget(page)
 
     def show_page(self, page: QWidget) -> None:
         """Bring `page` to the front."""

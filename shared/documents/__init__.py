@@ -16,7 +16,7 @@ from shared.documents.fonts import (
     LayoutOverflow,
     default_fonts,
 )
-from shared.documents.form import render_form
+from shared.documents.form import SignatureInk, render_form
 from shared.documents.layout import SignatureField
 from shared.documents.models import (
     FormDocument,
@@ -47,6 +47,7 @@ __all__ = [
     "RenderOptions",
     "RenderedDocument",
     "SignatureField",
+    "SignatureInk",
     "SignatureSpec",
     "SlipItem",
     "TransmittalSlip",

@@ -8,6 +8,9 @@ image into `RenderedDocument.signature_fields` by name.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from reportlab.lib.units import mm
 
@@ -20,6 +23,18 @@ from shared.i18n import tr
 
 def _t(key: str, **fmt: object) -> str:
     return tr("documents", key, **fmt)
+
+
+@dataclass(frozen=True)
+class SignatureInk:
+    """A signature as drawn on the pad: strokes of points in 0..1 (x right, y down), and when.
+
+    Drawn as vector lines into its field, scaled to fit and centred, with `signed_at`
+    printed as the field's date and time.
+    """
+
+    strokes: tuple[tuple[tuple[float, float], ...], ...]
+    signed_at: datetime
 
 
 def _check(form: FormDocument, fonts: FontSet) -> None:
@@ -63,9 +78,16 @@ class _Flow:
 
 
 def render_form(
-    form: FormDocument, options: RenderOptions | None = None, fonts: FontSet | None = None
+    form: FormDocument,
+    options: RenderOptions | None = None,
+    fonts: FontSet | None = None,
+    signatures: Mapping[str, SignatureInk] | None = None,
 ) -> RenderedDocument:
-    """Render `form`; the result lists every signature field's page and box."""
+    """Render `form`; the result lists every signature field's page and box.
+
+    `signatures` (field name -> ink) places signatures into their fields; an unknown
+    field name is a `KeyError` naming the known ones.
+    """
     options = options or RenderOptions()
     fonts = fonts or default_fonts()
     _check(form, fonts)
@@ -108,7 +130,12 @@ def render_form(
             flow.y -= leading
         flow.y -= s(6)
 
-    fields = _signatures(sheet, flow, form)
+    ink = dict(signatures or {})
+    unknown = set(ink) - {spec.name for spec in form.signatures}
+    if unknown:
+        known = ", ".join(spec.name for spec in form.signatures)
+        raise KeyError(f"no signature field {sorted(unknown)[0]!r} (fields: {known})")
+    fields = _signatures(sheet, flow, form, ink)
     flow.footer()
     sheet.canvas.showPage()
     sheet.canvas.save()
@@ -117,7 +144,9 @@ def render_form(
     )
 
 
-def _signatures(sheet: Sheet, flow: _Flow, form: FormDocument) -> list[SignatureField]:
+def _signatures(
+    sheet: Sheet, flow: _Flow, form: FormDocument, ink: Mapping[str, SignatureInk]
+) -> list[SignatureField]:
     """Draw the signature boxes and return where each one is."""
     s = sheet.size
     # Signature boxes: two per row, each kept whole on one page.
@@ -137,9 +166,47 @@ def _signatures(sheet: Sheet, flow: _Flow, form: FormDocument) -> list[Signature
         sheet.box(x, box_y, box_w, box_h)
         sheet.text(x + s(4), box_y + s(4), _t("form.sign_here"), s(7), "sign_here", color=MUTED)
         sheet.text(x, box_y - s(14), f"{_t('form.date')}:", s(9), "date", color=MUTED)
-        if form.dated is not None:
+        signed = ink.get(spec.name)
+        if signed is not None:
+            _draw_ink(sheet, signed, (x, box_y, box_w, box_h))
+            stamp = signed.signed_at.strftime("%Y-%m-%d %H:%M")
+            sheet.text(x + s(34), box_y - s(14), stamp, s(9), "signed_at")
+        elif form.dated is not None:
             sheet.text(x + s(34), box_y - s(14), form.dated.isoformat(), s(9), "dated")
         fields.append(SignatureField(spec.name, spec.label, sheet.page, x, box_y, box_w, box_h))
         if column == 1 or n == len(form.signatures) - 1:
             flow.y -= block_h
     return fields
+
+
+def _draw_ink(sheet: Sheet, ink: SignatureInk, box: tuple[float, float, float, float]) -> None:
+    """Draw `ink` into `box` (x, y, w, h), scaled uniformly to fit a margin and centred."""
+    x, y, w, h = box
+    points = [p for stroke in ink.strokes for p in stroke]
+    if not points:
+        return
+    min_x, max_x = min(p[0] for p in points), max(p[0] for p in points)
+    min_y, max_y = min(p[1] for p in points), max(p[1] for p in points)
+    pad = sheet.size(6)
+    # One scale for both axes: the signature keeps its shape.
+    scale = min((w - 2 * pad) / max(max_x - min_x, 1e-6), (h - 2 * pad) / max(max_y - min_y, 1e-6))
+    ox = x + (w - (max_x - min_x) * scale) / 2
+    oy = y + (h + (max_y - min_y) * scale) / 2  # the pad's y grows downwards
+    canvas = sheet.canvas
+    canvas.saveState()
+    canvas.setStrokeColorRGB(0.05, 0.1, 0.35)
+    canvas.setLineWidth(max(1.0, sheet.size(1.4)))
+    canvas.setLineCap(1)
+    canvas.setLineJoin(1)
+    for stroke in ink.strokes:
+        if not stroke:
+            continue
+        path = canvas.beginPath()
+        px, py = stroke[0]
+        path.moveTo(ox + (px - min_x) * scale, oy - (py - min_y) * scale)
+        if len(stroke) == 1:  # a dot
+            path.lineTo(ox + (px - min_x) * scale + 0.5, oy - (py - min_y) * scale)
+        for px, py in stroke[1:]:
+            path.lineTo(ox + (px - min_x) * scale, oy - (py - min_y) * scale)
+        canvas.drawPath(path, stroke=1, fill=0)
+    canvas.restoreState()

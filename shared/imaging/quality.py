@@ -256,11 +256,19 @@ class AutoCapture:
         """How many consecutive frames the page has been steady."""
         return self._streak
 
-    def reset(self) -> None:
-        """Forget everything (a new capture request)."""
+    @property
+    def holding_last(self) -> bool:
+        """True while the page last captured still lies where it was: no capture fires
+        until it is moved or replaced."""
+        return self._fired_at is not None
+
+    def reset(self, *, keep_last: bool = False) -> None:
+        """Forget everything (a new capture request); with `keep_last`, still stay quiet
+        while the page last captured lies where it was."""
         self._previous = None
         self._streak = 0
-        self._fired_at = None
+        if not keep_last:
+            self._fired_at = None
 
     def update(self, check: PageCheck, shape: tuple[int, ...]) -> bool:
         """Feed the check of the next frame (of this `shape`); True when a capture should fire."""

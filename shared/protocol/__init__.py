@@ -11,6 +11,19 @@ from shared.protocol.codec import (
     decode_server_message,
     encode,
 )
+from shared.protocol.devices import (
+    MAX_IDENTITY_RECORD_CHARS,
+    DeviceCommand,
+    DeviceCommandKind,
+    DeviceErrorCode,
+    DeviceFailed,
+    DeviceProgress,
+    DeviceStage,
+    IdentityReport,
+    IdentitySource,
+    IdentityUpdate,
+)
+from shared.protocol.materials import MAX_THUMBNAIL_B64_CHARS, REJECT_REASONS, MaterialAdded
 from shared.protocol.messages import (
     PROTOCOL_VERSION,
     Ack,
@@ -37,15 +50,28 @@ from shared.protocol.messages import (
 )
 
 __all__ = [
+    "MAX_IDENTITY_RECORD_CHARS",
     "MAX_MESSAGE_BYTES",
+    "MAX_THUMBNAIL_B64_CHARS",
     "PROTOCOL_VERSION",
+    "REJECT_REASONS",
     "Ack",
     "CallState",
     "CallStateReport",
     "ClientMessage",
+    "DeviceCommand",
+    "DeviceCommandKind",
+    "DeviceErrorCode",
+    "DeviceFailed",
+    "DeviceProgress",
+    "DeviceStage",
     "ErrorCode",
     "ErrorReply",
     "IceServer",
+    "IdentityReport",
+    "IdentitySource",
+    "IdentityUpdate",
+    "MaterialAdded",
     "ProtocolError",
     "QueueJoin",
     "QueueLeave",

@@ -11,17 +11,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-PROTOCOL_VERSION: Literal[1] = 1
+from shared.protocol.base import PROTOCOL_VERSION, RequestId, SessionId, ShortText
+from shared.protocol.base import Message as _Message
+from shared.protocol.base import Model as _Model
+from shared.protocol.base import Request as _Request
+from shared.protocol.devices import (
+    DeviceCommand,
+    DeviceFailed,
+    DeviceProgress,
+    IdentityReport,
+    IdentityUpdate,
+)
+from shared.protocol.materials import MaterialAdded
+
+__all__ = ["PROTOCOL_VERSION", "RequestId", "SessionId", "ShortText"]
 
 MAX_SDP_CHARS = 32_000
 """An aiortc offer with audio, video and a data channel is about 3 KB."""
 
-RequestId = Annotated[str, Field(min_length=1, max_length=64)]
-SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Sdp = Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
-ShortText = Annotated[str, Field(max_length=200)]
 
 
 class Role(StrEnum):
@@ -47,6 +57,8 @@ class ErrorCode(StrEnum):
     NOT_IN_SESSION = "not_in_session"
     BAD_STATE = "bad_state"
     RATE_LIMITED = "rate_limited"
+    INVALID_IDENTITY = "invalid_identity"
+    INVALID_IMAGE = "invalid_image"
     INTERNAL = "internal"
 
 
@@ -56,18 +68,6 @@ class CallState(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Message(_Model):
-    v: Literal[1] = PROTOCOL_VERSION
-
-
-class _Request(_Message):
-    id: RequestId | None = None
 
 
 # --- shared parts -----------------------------------------------------------
@@ -151,7 +151,17 @@ class SessionEnd(_Request):
 
 
 ClientMessage = Annotated[
-    QueueJoin | QueueLeave | TicketTake | RtcOffer | RtcAnswer | CallStateReport | SessionEnd,
+    QueueJoin
+    | QueueLeave
+    | TicketTake
+    | RtcOffer
+    | RtcAnswer
+    | CallStateReport
+    | SessionEnd
+    | DeviceCommand
+    | DeviceProgress
+    | DeviceFailed
+    | IdentityReport,
     Field(discriminator="type"),
 ]
 
@@ -235,6 +245,11 @@ ServerMessage = Annotated[
     | SessionEnded
     | RtcOffer
     | RtcAnswer
-    | CallStateReport,
+    | CallStateReport
+    | DeviceCommand
+    | DeviceProgress
+    | DeviceFailed
+    | IdentityUpdate
+    | MaterialAdded,
     Field(discriminator="type"),
 ]

@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backoffice_console.hub.db.types import UTCDateTime, utcnow
@@ -134,3 +143,86 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StoredIdentity(Base):
+    """A resident's identity brought into a session, encrypted at rest.
+
+    `ciphertext` is AES-GCM of the full record's JSON under the key `key_id`
+    names, with the session id as associated data (a row copied to another
+    session does not decrypt). Only `source` and `card_type` are in clear.
+    """
+
+    __tablename__ = "identities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    command_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    source: Mapped[str] = mapped_column(String(32))
+    card_type: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    key_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoredDocument(Base):
+    """A document the hub rendered for a session (receipt, slip, form), encrypted at rest.
+
+    `ciphertext` is the PDF and `source_ciphertext` the model it was rendered from
+    (a form is re-rendered with its signature), both AES-GCM under the identity
+    vault's key with the session id as associated data. A signed form keeps its
+    signed PDF in `signed_ciphertext`; `unsigned_reason` records why a resident
+    could not sign.
+    """
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    paper: Mapped[str] = mapped_column(String(4))
+    pages: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    source_nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    source_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    signed_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    signed_nonce: Mapped[bytes | None] = mapped_column(LargeBinary(12), default=None)
+    signed_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    unsigned_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class StoredMaterial(Base):
+    """A page captured at the kiosk during a session, validated, re-encoded and encrypted.
+
+    `sha256` is the digest of the bytes the kiosk sent (its idempotency key): one row
+    per (session, sha256). `ciphertext` / `thumb_ciphertext` are AES-GCM of the
+    re-encoded JPEG and of its thumbnail, the session id as associated data.
+    """
+
+    __tablename__ = "materials"
+    __table_args__ = (UniqueConstraint("session_id", "sha256", name="uq_materials_session_sha"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    command_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    page_no: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rejected_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    key_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    thumb_nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    thumb_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,66 @@
+"""The console autopilot's part in materials (issue 4).
+
+Once the resident's card was read, it clicks 拍摄材料 `count` times, each time
+waiting until the page's thumbnail appears in the materials panel (or the kiosk
+reports why it could not, or the call ends), and then takes
+`console-materials.png`. Only the real button is clicked; the panel is read to
+know when to go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from backoffice_console.identity import ReadState
+from backoffice_console.ui.presenter import ConsolePresenter
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.05
+PAGE_WAIT_S = 30.0
+"""Per page: the simulated camera lays the next page within ~9 s, so this is generous."""
+
+
+async def capture_pages(
+    presenter: ConsolePresenter, count: int, screenshot: Callable[[str], None] | None
+) -> int:
+    """Ask for `count` pages one after another; the number of thumbnails shown at the end."""
+    main = presenter.main
+    panel = main.call.materials
+    if main.call.identity.view.state is not ReadState.SHOWN:
+        # A kiosk that did not answer the card read will not answer this either.
+        log.info("autopilot: no identity, so no pages asked for")
+        return 0
+    for n in range(count):
+        if not main.in_call_view():
+            break
+        before = panel.pages.count()
+        log.info("autopilot: asking the kiosk for page %d", n + 1)
+        panel.capture_button.click()
+
+        def arrived(before: int = before) -> bool:
+            view = panel.view
+            return (
+                not main.in_call_view()
+                or panel.pages.count() > before
+                or view.error_code is not None
+            )
+
+        try:
+            async with asyncio.timeout(PAGE_WAIT_S):
+                while not arrived():  # noqa: ASYNC110 - watching widgets, not awaiting events
+                    await asyncio.sleep(POLL_S)
+        except TimeoutError:
+            log.error("autopilot: no page from the kiosk within %g s", PAGE_WAIT_S)
+            break
+        if panel.view.error_code is not None:
+            log.error("autopilot: the kiosk could not capture: %s", panel.view.error_code)
+            break
+    shown = panel.pages.count()
+    if shown and main.in_call_view() and screenshot is not None:
+        await asyncio.sleep(0.3)  # let the thumbnails paint
+        if main.in_call_view():
+            screenshot("console-materials.png")
+    return shown

@@ -1,0 +1,31 @@
+"""Building blocks every message model shares: the version, base classes, bounded field types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION: Literal[1] = 1
+
+RequestId = Annotated[str, Field(min_length=1, max_length=64)]
+SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class Model(BaseModel):
+    """Strict, immutable: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Message(Model):
+    """A top-level message: carries the protocol version."""
+
+    v: Literal[1] = PROTOCOL_VERSION
+
+
+class Request(Message):
+    """A client message; the hub answers an `id` with an `Ack` or an `ErrorReply`."""
+
+    id: RequestId | None = None
