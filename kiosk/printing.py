@@ -66,7 +66,7 @@ class PrinterSection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["cups", "simulated"] = "cups"
+    backend: Literal["cups", "cups-cli", "simulated"] = "cups"  # cups-cli: lp/ipptool
     name: str = Field(default="Kiosk", min_length=1, max_length=127)
     server: str | None = None
     folder: Path = Path("printed")

@@ -110,8 +110,9 @@ async def test_paper_out_waits_then_completes_once_after_refill(
     assert entry is not None and entry.state is EntryState.SUBMITTED and entry.job is not None
     status = await _status_until(scripted, PrinterState.PAPER_OUT)
     assert "media-empty-error" in status.reasons and status.needs_attention
-    job_state = await scripted.job_state(entry.job)
-    assert job_state.phase is JobPhase.PENDING  # waits in the stopped queue
+    # The backend reports paper out, then exits 4: the job goes back to wait in the stopped queue.
+    job_state = await _until(scripted, entry.job, {JobPhase.PENDING})
+    assert job_state.phase is JobPhase.PENDING
     # The same document again (a double tap, a resent command) prints nothing new.
     assert queue.submit(key, pdf, PrintOptions(media=Media.A5)).job == entry.job
     await queue.process()

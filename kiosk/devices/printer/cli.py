@@ -23,7 +23,7 @@ from shared.documents import Material, Receipt, RenderOptions, render_receipt
 def register(subparsers: Any) -> None:
     """Add the `printer` subcommand to `python -m kiosk.devices`."""
     parser = subparsers.add_parser("printer", help="printer status, print a PDF, test page")
-    parser.add_argument("--backend", default="cups", choices=["cups", "simulated"])
+    parser.add_argument("--backend", default="cups", choices=["cups", "cups-cli", "simulated"])
     parser.add_argument("--name", default="Kiosk", help="CUPS queue name")
     parser.add_argument("--server", default=None, help="CUPS server (default: CUPS_SERVER)")
     parser.add_argument("--folder", type=Path, default=None, help="simulated printer output")
