@@ -24,6 +24,7 @@ unit: venv
 
 bench: venv
 	$(PY) bench/call_setup.py
+	$(PY) bench/page_delivery.py
 
 sysdeps:
 	installer/system-packages.sh runtime

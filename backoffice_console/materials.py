@@ -4,16 +4,19 @@
 failures, keeps the pages the hub announces (`material.added`, with thumbnails),
 fetches a page's full image for the large view, and rejects a page with a
 reason (模糊 / 不完整 / 材料不符), which asks the kiosk for a new capture with
-that reason shown there.
+that reason shown there. `export_pdf` saves the session's pages as one PDF made
+by the hub (导出PDF).
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from backoffice_console.model import ConsoleError
@@ -134,6 +137,30 @@ class MaterialsDesk:
         except HubError as exc:
             raise ConsoleError("error.hub_unreachable", str(exc)) from None
 
+    async def export_pdf(self, path: Path) -> int:
+        """Save the call's pages as one PDF (made and audited by the hub) at `path`.
+
+        Returns the size in bytes. The file appears complete or not at all (written
+        beside it, flushed, then renamed). Raises ConsoleError.
+        """
+        hub, session_id = self._get_hub(), self._get_session()
+        if hub is None or session_id is None:
+            raise ConsoleError("error.not_in_call")
+        try:
+            pdf = await hub.get_bytes(f"/api/v1/sessions/{session_id}/materials.pdf")
+        except HubRequestError as exc:
+            raise ConsoleError("materials.error.export", exc.code) from None
+        except HubError as exc:
+            raise ConsoleError("error.hub_unreachable", str(exc)) from None
+        if not pdf.startswith(b"%PDF-"):
+            raise ConsoleError("materials.error.export", "not_a_pdf")
+        try:
+            _write_atomically(path, pdf)
+        except OSError as exc:
+            raise ConsoleError("materials.error.save", str(exc)) from None
+        log.info("materials exported as PDF (%d bytes)", len(pdf))
+        return len(pdf)
+
     def handle(self, message: Any) -> bool:
         """A materials or page.capture message; True when it was for this desk."""
         if isinstance(message, MaterialAdded):
@@ -162,3 +189,15 @@ class MaterialsDesk:
         else:
             self._set(replace(self.view, stage=None, error_code=message.code.value))
         return True
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

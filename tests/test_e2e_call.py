@@ -110,6 +110,9 @@ def test_call_end_to_end(tmp_path: Path, qt_env: dict[str, str], test_output: Pa
     ]
     commands = {m["command_id"] for m in materials}
     assert len(commands) == 2 and None not in commands, commands
+    # 导出PDF: the console saved both pages as one PDF, made and audited by the hub.
+    assert "material.export" in actions, actions
+    assert (out / "materials.pdf").read_bytes().startswith(b"%PDF-")
 
     # Screens a person looks at.
     shots = {p.name for p in out.glob("*.png")}

@@ -10,6 +10,7 @@ from aiohttp import WSCloseCode, web
 
 from backoffice_console.hub import api, documents, ws
 from backoffice_console.hub.config import HubConfig
+from backoffice_console.hub.material_export import setup_material_export
 from backoffice_console.hub.materials import setup_materials
 from backoffice_console.hub.services import HUB_KEY, Hub
 
@@ -49,6 +50,7 @@ def build_app(config: HubConfig) -> web.Application:
     documents.add_routes(app)
     ws.add_routes(app)
     setup_materials(app)
+    setup_material_export(app)
     app.on_startup.append(_startup)
     app.on_shutdown.append(_shutdown)
     app.on_cleanup.append(_cleanup)

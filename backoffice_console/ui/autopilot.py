@@ -164,8 +164,12 @@ class Autopilot:
             if main.in_call_view() and self.options.read_id and self.calls == 0:
                 await self._read_identity()
                 shoot = self._screenshot if self.options.screenshots is not None else None
+                shots = self.options.screenshots
+                export = None if shots is None else shots / "materials.pdf"
                 # Pages first, as at a counter: the receipt then lists what was received.
-                self.pages_shown = await capture_pages(self.presenter, self.options.pages, shoot)
+                self.pages_shown = await capture_pages(
+                    self.presenter, self.options.pages, shoot, export
+                )
                 await print_and_sign(self.presenter, shoot)
             if self.options.hangup_after is not None:
                 remaining = self.options.hangup_after - (time.monotonic() - connected_at)

@@ -3,8 +3,9 @@
 Once the resident's card was read, it clicks 拍摄材料 `count` times, each time
 waiting until the page's thumbnail appears in the materials panel (or the kiosk
 reports why it could not, or the call ends), and then takes
-`console-materials.png`. Only the real button is clicked; the panel is read to
-know when to go on.
+`console-materials.png`; with `export_to` it then saves the pages as one PDF there
+(what 导出PDF does once the path is chosen). Only the real button is clicked; the
+panel is read to know when to go on.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from backoffice_console.identity import ReadState
 from backoffice_console.ui.presenter import ConsolePresenter
@@ -24,7 +26,10 @@ PAGE_WAIT_S = 30.0
 
 
 async def capture_pages(
-    presenter: ConsolePresenter, count: int, screenshot: Callable[[str], None] | None
+    presenter: ConsolePresenter,
+    count: int,
+    screenshot: Callable[[str], None] | None,
+    export_to: Path | None = None,
 ) -> int:
     """Ask for `count` pages one after another; the number of thumbnails shown at the end."""
     main = presenter.main
@@ -63,4 +68,9 @@ async def capture_pages(
         await asyncio.sleep(0.3)  # let the thumbnails paint
         if main.in_call_view():
             screenshot("console-materials.png")
+    if shown and main.in_call_view() and export_to is not None:
+        if await presenter.export_materials(export_to):
+            log.info("autopilot: %d page(s) exported to %s", shown, export_to.name)
+        else:
+            log.error("autopilot: export failed: %s", panel.status.text())
     return shown

@@ -1,4 +1,5 @@
-"""The call view's materials panel: 拍摄材料, thumbnails, a large view, reject with a reason."""
+"""The call view's materials panel: 拍摄材料, thumbnails, a large view, reject with a reason,
+导出PDF."""
 
 from __future__ import annotations
 
@@ -34,10 +35,11 @@ def pixmap_of(jpeg: bytes) -> QPixmap:
 
 
 class MaterialsPanel(QFrame):
-    """Shows a `MaterialsView`; emits `capture_requested`, `open_requested(material_id)` and
-    `reject_requested(material_id, reason)`."""
+    """Shows a `MaterialsView`; emits `capture_requested`, `open_requested(material_id)`,
+    `reject_requested(material_id, reason)` and `export_requested`."""
 
     capture_requested = Signal()
+    export_requested = Signal()
     open_requested = Signal(int)
     reject_requested = Signal(int, str)
 
@@ -68,6 +70,9 @@ class MaterialsPanel(QFrame):
             self.reason.addItem(_text(f"materials.reason.{reason}", reason), reason)
         self.reject_button = QPushButton(_text("materials.reject", "退回重拍"))
         self.reject_button.clicked.connect(self._reject)
+        self.export_button = QPushButton(_text("materials.export", "导出PDF"))
+        self.export_button.setObjectName("exportButton")
+        self.export_button.clicked.connect(self.export_requested.emit)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
@@ -75,6 +80,7 @@ class MaterialsPanel(QFrame):
         bottom = QHBoxLayout()
         bottom.addWidget(self.reason, 1)
         bottom.addWidget(self.reject_button)
+        bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -106,6 +112,7 @@ class MaterialsPanel(QFrame):
         else:
             self.status.setText(_text("materials.count", "{n} 页").format(n=len(view.pages)))
         self.reject_button.setEnabled(bool(view.pages))
+        self.export_button.setEnabled(bool(view.pages))
 
     def selected_material(self) -> int | None:
         """The material id of the selected thumbnail."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
+
+from PySide6.QtWidgets import QFileDialog
 
 from backoffice_console.app import (
     CallInfo,
@@ -59,6 +62,7 @@ class ConsolePresenter(ConsoleObserver):
         materials.capture_requested.connect(self._on_capture)
         materials.open_requested.connect(self._on_open_page)
         materials.reject_requested.connect(self._on_reject_page)
+        materials.export_requested.connect(self._on_export)
         self.viewers: list[PageViewer] = []
         documents = self.main.call.documents
         documents.print_requested.connect(self._on_print)
@@ -182,6 +186,28 @@ class ConsolePresenter(ConsoleObserver):
 
     def _on_open_page(self, material_id: int) -> None:
         self._run(self._open_page(material_id), "page.open")
+
+    def _on_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.main, tr("console", "materials.export_dialog"), "materials.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            self._run(self._export(Path(path)), "page.export")
+
+    async def _export(self, path: Path) -> None:
+        await self.export_materials(path)
+
+    async def export_materials(self, path: Path) -> bool:
+        """Save the call's pages as one PDF at `path` (the autopilot and tests call this
+        directly; the button asks for the path first); the panel reports the outcome."""
+        status = self.main.call.materials.status
+        try:
+            await self.controller.materials.export_pdf(path)
+        except ConsoleError as exc:
+            status.setText(tr("console", exc.key))
+            return False
+        status.setText(tr("console", "materials.exported").format(path=path.name))
+        return True
 
     async def _materials_action(self, action: Awaitable[object]) -> None:
         try:
