@@ -63,11 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         enable_loopback_mode()
 
-    # Qt is imported only here, after the argument and config checks.
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
-
-    from backoffice_console.ui.runner import RunOptions, console_main  # noqa: PLC0415
-    from shared.ui.runtime import run_app  # noqa: PLC0415
+    # Qt is loaded only here, after the argument and config checks.
+    from backoffice_console.ui.runner import RunOptions, run_console  # noqa: PLC0415
 
     options = RunOptions(
         config=config,
@@ -81,10 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hangup_after=args.hangup_after,
     )
 
-    async def run(app: QApplication) -> int:
-        return await console_main(app, options)
-
-    code = run_app(sys.argv[:1], run, "vw-console", theme="desktop")
+    code = run_console(options)
     log.info("console exited with %d", code)
     return code
 

@@ -78,7 +78,8 @@ class DeviceTokenBody(_Body):
     secret: str = Field(min_length=1, max_length=200)
 
 
-async def _body(request: web.Request, model: type[BodyT]) -> BodyT:
+async def read_body(request: web.Request, model: type[BodyT]) -> BodyT:
+    """The request's JSON body validated as `model`; HubError bad_json / bad_message."""
     try:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -127,7 +128,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
-    body = await _body(request, LoginBody)
+    body = await read_body(request, LoginBody)
     user_key, ip_key = f"user:{body.username}", f"ip:{request.remote}"
     if hub.login_limiter.blocked(user_key) or hub.ip_limiter.blocked(ip_key):
         raise HubError(ErrorCode.RATE_LIMITED, "too many failed logins; try again later")
@@ -156,7 +157,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def enroll(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
-    body = await _body(request, EnrollBody)
+    body = await read_body(request, EnrollBody)
     ip_key = f"enroll:{request.remote}"
     if hub.ip_limiter.blocked(ip_key):
         raise HubError(ErrorCode.RATE_LIMITED, "too many failed enrolments; try again later")
@@ -178,7 +179,7 @@ async def enroll(request: web.Request) -> web.Response:
 
 async def device_token(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
-    body = await _body(request, DeviceTokenBody)
+    body = await read_body(request, DeviceTokenBody)
     ip_key = f"device:{request.remote}"
     if hub.ip_limiter.blocked(ip_key):
         raise HubError(ErrorCode.RATE_LIMITED, "too many failed device logins; try later")

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from backoffice_console.hub.accounts import Principal
-from backoffice_console.hub.api import json_error, principal_of
+from backoffice_console.hub.api import json_error, principal_of, read_body
 from backoffice_console.hub.calls import audit_entry
 from backoffice_console.hub.db import Database, StoredDocument, StoredMaterial, utcnow
 from backoffice_console.hub.errors import HubError
@@ -111,19 +111,6 @@ class UnsignedBody(_Body):
     """`POST /api/v1/documents/{id}/unsigned`: why the resident could not sign."""
 
     reason: str = Field(min_length=1, max_length=200)
-
-
-async def _body(request: web.Request, model: type[Any]) -> Any:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise HubError(ErrorCode.BAD_JSON, "request body is not valid JSON") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise HubError(ErrorCode.BAD_MESSAGE, f"{where}: {first['msg']}"[:200]) from None
 
 
 class DocumentStore:
@@ -439,7 +426,7 @@ async def create_document(request: web.Request) -> web.Response:
         raise HubError(ErrorCode.FORBIDDEN, "officers only")
     session_id = request.match_info["session_id"]
     await hub.calls.holder_check(session_id, who)
-    body: CreateBody = await _body(request, CreateBody)
+    body: CreateBody = await read_body(request, CreateBody)
     row = await _store(request).create(session_id, who, body.kind, PaperSize(body.paper))
     return web.json_response(dumps=_dumps, data=describe(row), status=201)
 
@@ -477,7 +464,7 @@ async def post_signature(request: web.Request) -> web.Response:
     who = await principal_of(request, hub)
     if who.role is not Role.KIOSK:
         raise HubError(ErrorCode.FORBIDDEN, "the kiosk signs")
-    body: SignatureBody = await _body(request, SignatureBody)
+    body: SignatureBody = await read_body(request, SignatureBody)
     row = await _store(request).sign(request.match_info["document_id"], who, body)
     return web.json_response(dumps=_dumps, data=describe(row))
 
@@ -488,7 +475,7 @@ async def post_unsigned(request: web.Request) -> web.Response:
     who = await principal_of(request, hub)
     if who.role is not Role.KIOSK:
         raise HubError(ErrorCode.FORBIDDEN, "the kiosk records this")
-    body: UnsignedBody = await _body(request, UnsignedBody)
+    body: UnsignedBody = await read_body(request, UnsignedBody)
     row = await _store(request).unsigned(request.match_info["document_id"], who, body.reason)
     return web.json_response(dumps=_dumps, data=describe(row))
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from backoffice_console.config import ConsoleConfig
 from backoffice_console.ui.autopilot import Autopilot, AutopilotOptions
 from backoffice_console.ui.presenter import ConsolePresenter
 from shared.media import CallAudio, VideoSource, VideoSourceError, open_video_source
-from shared.ui.runtime import quit_reason, wait_quit_requested
+from shared.ui.runtime import quit_reason, run_app, wait_quit_requested
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,15 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
         report = pilot.report(frames_painted) if pilot is not None else controller.stats.report()
         _write_report(options.report, report)
     return code
+
+
+def run_console(options: RunOptions) -> int:
+    """Run the console's Qt app on a qasync loop until it quits; the exit code."""
+
+    async def main(app: QApplication) -> int:
+        return await console_main(app, options)
+
+    return run_app(sys.argv[:1], main, "vw-console", theme="desktop")
 
 
 async def _shutdown(
