@@ -25,6 +25,7 @@ unit: venv
 bench: venv
 	$(PY) bench/call_setup.py
 	$(PY) bench/page_delivery.py
+	$(PY) bench/receipt.py
 
 sysdeps:
 	installer/system-packages.sh runtime
