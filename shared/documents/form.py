@@ -15,7 +15,7 @@ from datetime import datetime
 from reportlab.lib.units import mm
 
 from shared.documents.fonts import FontSet, default_fonts
-from shared.documents.layout import MUTED, Anchor, Sheet, SignatureField, new_canvas
+from shared.documents.layout import MUTED, Anchor, Sheet, SignatureField
 from shared.documents.models import FormDocument
 from shared.documents.rendered import RenderedDocument, RenderOptions
 from shared.i18n import tr
@@ -92,11 +92,7 @@ def render_form(
     fonts = fonts or default_fonts()
     _check(form, fonts)
     buffer = io.BytesIO()
-    sheet = Sheet(
-        new_canvas(buffer, options.paper, form.title, options.created, fonts.primary_name),
-        fonts,
-        options.paper,
-    )
+    sheet = Sheet.new(buffer, fonts, options.paper, form.title, options.created)
     s = sheet.size
     flow = _Flow(sheet, form)
     flow.y -= s(20)

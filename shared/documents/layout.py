@@ -92,6 +92,13 @@ class Sheet:
         self._font: tuple[str, float] = ("", 0.0)
         self._color: tuple[float, float, float] | None = None
 
+    @classmethod
+    def new(
+        cls, buffer: object, fonts: FontSet, paper: PaperSize, title: str, created: datetime | None
+    ) -> Sheet:
+        """A sheet on a fresh canvas for one document (see `new_canvas`)."""
+        return cls(new_canvas(buffer, paper, title, created, fonts.primary_name), fonts, paper)
+
     @property
     def left(self) -> float:
         """X of the left margin."""

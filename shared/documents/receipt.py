@@ -7,7 +7,7 @@ import io
 from reportlab.lib.units import mm
 
 from shared.documents.fonts import FontSet, LayoutOverflow, default_fonts
-from shared.documents.layout import MUTED, Anchor, Sheet, new_canvas
+from shared.documents.layout import MUTED, Anchor, Sheet
 from shared.documents.models import Receipt
 from shared.documents.rendered import RenderedDocument, RenderOptions
 from shared.i18n import tr
@@ -38,11 +38,7 @@ def render_receipt(
     _check(receipt, fonts)
     title = f"{_t('receipt.title')} {receipt.case_number}"
     buffer = io.BytesIO()
-    sheet = Sheet(
-        new_canvas(buffer, options.paper, title, options.created, fonts.primary_name),
-        fonts,
-        options.paper,
-    )
+    sheet = Sheet.new(buffer, fonts, options.paper, title, options.created)
     s = sheet.size
     y = sheet.header(_t("org"), _t("receipt.title"), 24)
 

@@ -7,7 +7,7 @@ import io
 from reportlab.lib.units import mm
 
 from shared.documents.fonts import FontSet, LayoutOverflow, default_fonts
-from shared.documents.layout import MUTED, Sheet, new_canvas
+from shared.documents.layout import MUTED, Sheet
 from shared.documents.models import TransmittalSlip
 from shared.documents.rendered import RenderedDocument, RenderOptions
 from shared.i18n import tr
@@ -35,11 +35,7 @@ def render_slip(
     _check(slip, fonts)
     title = f"{_t('slip.title')} {slip.slip_number}"
     buffer = io.BytesIO()
-    sheet = Sheet(
-        new_canvas(buffer, options.paper, title, options.created, fonts.primary_name),
-        fonts,
-        options.paper,
-    )
+    sheet = Sheet.new(buffer, fonts, options.paper, title, options.created)
     s = sheet.size
     y = sheet.header(_t("org"), _t("slip.title"), 22)
 
