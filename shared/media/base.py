@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -14,6 +13,7 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from shared.media.config import VideoSourceConfig
+from shared.media.frame_slot import FrameSlot
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,7 @@ class VideoSource(ABC):
 
     def __init__(self, config: VideoSourceConfig) -> None:
         self.config = config
-        self._latest: np.ndarray | None = None
-        self._seq = 0
-        self._new_frame = asyncio.Event()
+        self._slot = FrameSlot()
         self._tasks = TaskKeeper(f"video-{config.kind}")
         self._running = False
 
@@ -66,15 +64,15 @@ class VideoSource(ABC):
             await self._close()
         except Exception:
             log.exception("closing the %s video source failed", self.config.kind)
-        self._wake()
+        self._slot.wake()
 
     def latest(self) -> np.ndarray | None:
         """The newest frame, for the local preview; None before the first frame."""
-        return self._latest
+        return self._slot.frame
 
     def frames_captured(self) -> int:
         """How many frames this source has produced since it was created."""
-        return self._seq
+        return self._slot.seq
 
     def create_track(self) -> MediaStreamTrack:
         """A fresh latest-frame video track for a new peer connection."""
@@ -85,12 +83,7 @@ class VideoSource(ABC):
 
         Returns the current sequence number, which equals `after` on timeout.
         """
-        if self._seq > after:
-            return self._seq
-        event = self._new_frame
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
-        return self._seq
+        return await self._slot.wait_newer(after, timeout)
 
     @abstractmethod
     async def _open(self) -> None:
@@ -103,16 +96,6 @@ class VideoSource(ABC):
     @abstractmethod
     async def _close(self) -> None:
         """Release the backend."""
-
-    def _publish(self, frame: np.ndarray) -> None:
-        self._latest = frame
-        self._seq += 1
-        self._wake()
-
-    def _wake(self) -> None:
-        # A fresh event per frame: waiters of the old one wake, new waiters wait for the next.
-        event, self._new_frame = self._new_frame, asyncio.Event()
-        event.set()
 
     async def _capture_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -134,7 +117,7 @@ class VideoSource(ABC):
             else:
                 failures = 0
             if frame is not None:
-                self._publish(frame)
+                self._slot.publish(frame)
             next_at += period
             delay = next_at - loop.time()
             if delay < -period:

@@ -65,7 +65,7 @@ class SyntheticVideoSource(VideoSource):
 
     async def _grab(self) -> np.ndarray:
         w, h = self.config.width, self.config.height
-        n = self._seq
+        n = self._slot.seq
         frame = np.roll(self._base, (n * 4) % w, axis=1)
         # A square bouncing across the frame shows motion (and frozen video) at a glance.
         side = max(8, h // 6)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from kiosk.devices.doccam.config import DocumentCameraConfig
+from shared.media.frame_slot import FrameSlot
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,7 @@ class DocumentCamera(ABC):
         self.config = config
         self._executor: ThreadPoolExecutor | None = None
         self._tasks = TaskKeeper(f"doccam-{config.backend}")
-        self._latest: np.ndarray | None = None
-        self._seq = 0
-        self._new_frame = asyncio.Event()
+        self._slot = FrameSlot()
         self._open = False
         self._last_error: str | None = None
 
@@ -106,30 +104,28 @@ class DocumentCamera(ABC):
             log.exception("closing the %s document camera failed", self.config.backend)
         finally:
             self._shutdown_executor()
-            self._wake()
+            self._slot.wake()
 
     def latest(self) -> np.ndarray | None:
         """The newest preview frame (RGB), or None before the first one."""
-        return self._latest
+        return self._slot.frame
 
     @property
     def frame_count(self) -> int:
         """Preview frames delivered since `open()`."""
-        return self._seq
+        return self._slot.seq
 
     async def next_frame(self, timeout: float = 5.0) -> np.ndarray:
         """Wait for a preview frame newer than the current one; raises CaptureError on timeout."""
         self._require_open()
-        start = self._seq
+        start = self._slot.seq
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._seq == start:
+        while self._slot.seq == start:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0 or not self._open:
                 raise CaptureError(self._stall_message(timeout))
-            event = self._new_frame
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
-        frame = self._latest
+            await self._slot.wait_newer(start, remaining)
+        frame = self._slot.frame
         assert frame is not None  # a frame was published since `start`
         return frame
 
@@ -179,16 +175,6 @@ class DocumentCamera(ABC):
             self._executor.shutdown(wait=False)
             self._executor = None
 
-    def _publish(self, frame: np.ndarray) -> None:
-        self._latest = frame
-        self._seq += 1
-        self._wake()
-
-    def _wake(self) -> None:
-        # A fresh event per frame: waiters of the old one wake, new waiters wait for the next.
-        event, self._new_frame = self._new_frame, asyncio.Event()
-        event.set()
-
     async def _preview_loop(self) -> None:
         loop = asyncio.get_running_loop()
         period = 1.0 / self.config.fps
@@ -208,7 +194,7 @@ class DocumentCamera(ABC):
                 failures = 0
             if frame is not None:
                 self._last_error = None
-                self._publish(frame)
+                self._slot.publish(frame)
             next_at += period
             delay = next_at - loop.time()
             if delay < -period:
