@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,11 +123,18 @@ async def close_raw(ws: aiohttp.ClientWebSocketResponse) -> None:
     await ws._test_session.close()  # type: ignore[attr-defined]
 
 
-@pytest.fixture(name="hub")
-async def hub_fixture(tmp_path: Path) -> AsyncIterator[HubHarness]:
-    """A hub with TLS on 127.0.0.1 and a random port, in tmp_path."""
-    config = prepare_dir(tmp_path / "hub", [], port=0)
+@contextlib.asynccontextmanager
+async def running_hub(
+    directory: Path, database_url: str | None = None
+) -> AsyncIterator[HubHarness]:
+    """A hub with TLS on 127.0.0.1 and a random port, its files in `directory`.
+
+    `database_url` None means the default SQLite file in `directory`.
+    """
+    config = prepare_dir(directory, [], port=0)
     config.log_dir = None
+    if database_url is not None:
+        config.database_url = database_url
     runner, url = await asyncio.wait_for(start(config, 0), 30)
     harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY])
     try:
@@ -135,3 +143,10 @@ async def hub_fixture(tmp_path: Path) -> AsyncIterator[HubHarness]:
         for peer in harness.peers:
             await peer.close()
         await asyncio.wait_for(runner.cleanup(), 30)
+
+
+@pytest.fixture(name="hub")
+async def hub_fixture(tmp_path: Path) -> AsyncIterator[HubHarness]:
+    """A hub with TLS on 127.0.0.1 and a random port, on SQLite in tmp_path."""
+    async with running_hub(tmp_path / "hub") as harness:
+        yield harness

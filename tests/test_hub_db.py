@@ -13,8 +13,9 @@ from sqlalchemy import Connection, inspect
 from backoffice_console.hub.db import Base, Database, ServicePoint, utcnow
 
 
-async def test_migrations_create_the_models_schema(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}")
+async def check_migrations_create_the_models_schema(url: str) -> None:
+    """Migrate an empty database at `url` twice; its schema must match the models exactly."""
+    db = Database(url)
     try:
         await asyncio.wait_for(db.migrate(), 30)
         await asyncio.wait_for(db.migrate(), 30)  # a second run is a no-op
@@ -31,8 +32,13 @@ async def test_migrations_create_the_models_schema(tmp_path: Path) -> None:
         await db.dispose()
 
 
-async def test_timestamps_come_back_timezone_aware_utc(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}")
+async def test_migrations_create_the_models_schema(tmp_path: Path) -> None:
+    await check_migrations_create_the_models_schema(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}")
+
+
+async def check_timestamps_come_back_timezone_aware_utc(url: str) -> None:
+    """A +08:00 timestamp stored in an empty database at `url` reads back as that instant, UTC."""
+    db = Database(url)
     try:
         await db.migrate()
         local = dt.datetime(2026, 1, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -47,3 +53,9 @@ async def test_timestamps_come_back_timezone_aware_utc(tmp_path: Path) -> None:
         assert utcnow().tzinfo is dt.UTC
     finally:
         await db.dispose()
+
+
+async def test_timestamps_come_back_timezone_aware_utc(tmp_path: Path) -> None:
+    await check_timestamps_come_back_timezone_aware_utc(
+        f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}"
+    )

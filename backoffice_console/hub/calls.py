@@ -37,6 +37,15 @@ def _rows(result: Any) -> int:
     return result.rowcount
 
 
+async def _lock_row(s: AsyncSession, model: type[Kiosk] | type[User], row_id: int) -> None:
+    """Hold `model`'s row `row_id` until the transaction ends (PostgreSQL FOR NO KEY UPDATE).
+
+    Serialises read-then-write steps for one kiosk or officer; SQLite has no row
+    locks (and needs none: the hub's single connection already runs one at a time).
+    """
+    await s.execute(select(model.id).where(model.id == row_id).with_for_update(key_share=True))
+
+
 def audit_entry(
     actor: Principal | None, action: str, session_id: str | None = None, **detail: Any
 ) -> AuditEntry:
@@ -92,6 +101,9 @@ class CallStore:
         updated), so a kiosk that retries after a lost ack is not sent to the back.
         """
         async with self._db.session() as s, s.begin():
+            # One join per kiosk at a time (two connections, or two hubs on PostgreSQL),
+            # so the look-up below and the insert cannot make a second waiting ticket.
+            await _lock_row(s, Kiosk, kiosk.subject_id)
             if await self._live_of(s, CallSession.kiosk_id == kiosk.subject_id):
                 raise HubError(ErrorCode.BAD_STATE, "this kiosk is in a session")
             ticket = await s.scalar(
@@ -152,6 +164,8 @@ class CallStore:
         """Mark a waiting ticket taken and open its session; exactly one racer wins."""
         now = utcnow()
         async with self._db.session() as s, s.begin():
+            # One take per officer at a time, so an officer cannot open two sessions at once.
+            await _lock_row(s, User, officer.subject_id)
             if await self._live_of(s, CallSession.officer_id == officer.subject_id):
                 raise HubError(ErrorCode.BAD_STATE, "you are already in a session")
             won = await s.execute(

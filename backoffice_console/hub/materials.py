@@ -178,6 +178,13 @@ class MaterialService:
         nonce, ciphertext = vault.seal(cs.id, page.jpeg)
         thumb_nonce, thumb_ciphertext = vault.seal(cs.id, page.thumbnail)
         async with self.hub.db.session() as s, s.begin():
+            # Pages of one session are numbered one at a time: on PostgreSQL two uploads
+            # would otherwise count the same rows (SQLite's single connection hid this).
+            await s.execute(
+                select(CallSession.id)
+                .where(CallSession.id == cs.id)
+                .with_for_update(key_share=True)
+            )
             count = await s.scalar(
                 select(func.count())
                 .select_from(StoredMaterial)
