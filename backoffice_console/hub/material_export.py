@@ -23,12 +23,12 @@ from sqlalchemy import select
 
 from backoffice_console.hub.accounts import Principal
 from backoffice_console.hub.api import principal_of
-from backoffice_console.hub.db import CallSession, StoredMaterial
+from backoffice_console.hub.db import StoredMaterial
 from backoffice_console.hub.documents import case_number_for
 from backoffice_console.hub.errors import HubError
-from backoffice_console.hub.materials import MATERIALS_KEY, MaterialService
+from backoffice_console.hub.materials import MATERIALS_KEY, MaterialService, session_for_reader
 from shared.documents import FontUnavailable, default_fonts
-from shared.protocol import ErrorCode, Role
+from shared.protocol import ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +96,7 @@ async def export_session(service: MaterialService, session_id: str, who: Princip
     """All pages of the session as one PDF, for its officer or an admin; audits the export."""
     vault = service._vault()
     async with service.hub.db.session() as s:
-        cs = await s.get(CallSession, session_id)
-        if cs is None:
-            raise HubError(ErrorCode.NOT_FOUND, "no such session")
-        allowed = who.role is Role.ADMIN or (
-            who.role is Role.OFFICER and cs.officer_id == who.subject_id
-        )
-        if not allowed:
-            raise HubError(ErrorCode.FORBIDDEN, "only the session's officer or an admin")
+        cs = await session_for_reader(s, session_id, who)
         rows = list(
             await s.scalars(
                 select(StoredMaterial)

@@ -67,6 +67,19 @@ class StoreResult:
     duplicate: bool
 
 
+async def session_for_reader(s: Any, session_id: str, who: Principal) -> CallSession:
+    """The session, if `who` may read its materials: its officer, or an admin.
+
+    Raises HubError not_found (no such session) or forbidden.
+    """
+    cs = await s.get(CallSession, session_id)
+    if cs is None:
+        raise HubError(ErrorCode.NOT_FOUND, "no such session")
+    if who.role is Role.ADMIN or (who.role is Role.OFFICER and cs.officer_id == who.subject_id):
+        return cs
+    raise HubError(ErrorCode.FORBIDDEN, "only the session's officer or an admin")
+
+
 class MaterialService:
     """Storage and delivery of materials; one per hub application (`MATERIALS_KEY`)."""
 
@@ -225,11 +238,7 @@ class MaterialService:
     async def _readable(self, s: Any, row: StoredMaterial | None, who: Principal) -> None:
         if row is None:
             raise HubError(ErrorCode.NOT_FOUND, "no such material")
-        if who.role is Role.ADMIN:
-            return
-        cs = await s.get(CallSession, row.session_id)
-        if who.role is not Role.OFFICER or cs is None or cs.officer_id != who.subject_id:
-            raise HubError(ErrorCode.FORBIDDEN, "only the session's officer or an admin")
+        await session_for_reader(s, row.session_id, who)
 
     async def read(self, material_id: int, who: Principal) -> tuple[StoredMaterial, bytes]:
         """The full JPEG of a material, decrypted; audits `material.read`."""
@@ -247,14 +256,7 @@ class MaterialService:
     async def list_for(self, session_id: str, who: Principal) -> list[dict[str, Any]]:
         """The session's materials (no image data) for its officer or an admin."""
         async with self.hub.db.session() as s:
-            cs = await s.get(CallSession, session_id)
-            if cs is None:
-                raise HubError(ErrorCode.NOT_FOUND, "no such session")
-            allowed = who.role is Role.ADMIN or (
-                who.role is Role.OFFICER and cs.officer_id == who.subject_id
-            )
-            if not allowed:
-                raise HubError(ErrorCode.FORBIDDEN, "only the session's officer or an admin")
+            await session_for_reader(s, session_id, who)
             rows = await s.scalars(
                 select(StoredMaterial)
                 .where(StoredMaterial.session_id == session_id)
