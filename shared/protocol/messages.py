@@ -7,7 +7,7 @@ are not replies (queue updates, session events, relayed signaling) carry no `re`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -39,6 +39,8 @@ class Role(StrEnum):
 
     KIOSK = "kiosk"
     OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    """An officer who also closes rectifications and sees reports."""
     TECHNICIAN = "technician"
     ADMIN = "admin"
 
@@ -81,6 +83,11 @@ class IceServer(_Model):
     credential: ShortText | None = None
 
 
+TicketPriority = Literal["normal", "elderly", "assistance", "transfer"]
+"""Why a ticket goes ahead: a resident aged 70+, one marked as needing assistance,
+or a live call transferred to a line (it keeps its case)."""
+
+
 class TicketInfo(_Model):
     """A waiting ticket as consoles see it in the queue."""
 
@@ -89,6 +96,11 @@ class TicketInfo(_Model):
     kiosk_name: ShortText
     matter: ShortText | None = None
     waiting_since: datetime
+    matter_name: ShortText | None = None
+    line: Annotated[str, Field(max_length=64)] | None = None
+    priority: TicketPriority = "normal"
+    overdue: bool = False
+    """Waiting longer than the hub's threshold."""
 
 
 # --- client to hub ----------------------------------------------------------
@@ -99,6 +111,11 @@ class QueueJoin(_Request):
 
     type: Literal["queue.join"] = "queue.join"
     matter: Annotated[str, Field(max_length=64)] | None = None
+    birth_date: date | None = None
+    """From an ID card read before queuing: the hub derives the 70+ priority and keeps
+    only that flag, never the date."""
+    assistance: bool = False
+    """Marked by the helper or the resident as needing assistance (priority)."""
 
 
 class QueueLeave(_Request):

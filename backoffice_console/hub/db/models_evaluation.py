@@ -1,0 +1,10 @@
+"""Ratings (好差评), rectifications, follow-ups and material circulation (issue 6).
+
+Change a model only together with its migration; tests/test_hub_db.py checks they match.
+"""
+
+from __future__ import annotations
+
+from backoffice_console.hub.db.models import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,10 @@
+"""Fleet registry (issue 7): points history, devices, heartbeats, health, inspections, work orders.
+
+Change a model only together with its migration; tests/test_hub_db.py checks they match.
+"""
+
+from __future__ import annotations
+
+from backoffice_console.hub.db.models import Base
+
+__all__ = ["Base"]

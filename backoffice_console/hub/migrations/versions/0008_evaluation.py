@@ -1,0 +1,26 @@
+"""Ratings, rectifications, follow-ups and material circulation.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401  (stub: filled in by its issue)
+from alembic import op  # noqa: F401
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    pass
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    pass
