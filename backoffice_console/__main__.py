@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", type=Path, help="write a JSON report here on exit")
     parser.add_argument("--screenshots", type=Path, help="autopilot: save screenshots here")
     parser.add_argument("--timeout", type=float, default=120.0, help="autopilot: give up after S s")
-    parser.add_argument("--max-calls", type=int, default=1, help="autopilot: calls to take")
+    parser.add_argument(
+        "--max-calls", type=int, default=1, help="autopilot: calls to take (0: only the tabs)"
+    )
     parser.add_argument(
         "--hangup-after", type=float, default=None, help="autopilot: hang up after S s of call"
     )
@@ -46,8 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"vw-console: {exc}", file=sys.stderr)
         return 2
-    if args.max_calls < 1 or args.timeout <= 0:
-        print("vw-console: --max-calls must be >= 1 and --timeout > 0", file=sys.stderr)
+    if args.max_calls < 0 or args.timeout <= 0:
+        print("vw-console: --max-calls must be >= 0 and --timeout > 0", file=sys.stderr)
         return 2
     password: str | None = None
     if args.password_file is not None:

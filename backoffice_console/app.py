@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from backoffice_console.cases import CaseDesk, CaseView
 from backoffice_console.documents import DocumentsDesk, DocumentsView
 from backoffice_console.identity import IDENTITY_MESSAGES, IdentityDesk, IdentityView
 from backoffice_console.materials import MaterialsDesk, MaterialsView
@@ -99,6 +100,9 @@ class ConsoleObserver:
 
     def documents_changed(self, view: DocumentsView) -> None:
         """The documents panel of the call changed (print or signature progress)."""
+
+    def case_changed(self, view: CaseView) -> None:
+        """The case panel changed (case read, pushed, or changed by the officer)."""
 
 
 class PeerLike(Protocol):
@@ -238,6 +242,10 @@ class ConsoleController:
             lambda: self.call.session_id if self.call is not None else None,
             lambda view: self.observer.documents_changed(view),  # noqa: PLW0108 - observer may change
         )
+        self.cases = CaseDesk(
+            lambda: self.hub,
+            lambda view: self.observer.case_changed(view),  # noqa: PLW0108 - observer may change
+        )
 
     def _identity_changed(self, view: IdentityView) -> None:
         if view.identity is not None:
@@ -268,7 +276,7 @@ class ConsoleController:
         hub = self._hub_factory(self._on_message, self._on_connection)
         try:
             self.user = await hub.login_officer(username.strip(), password)
-            if self.user.get("role") not in (None, "officer", "admin"):
+            if self.user.get("role") not in (None, "officer", "supervisor", "admin", "technician"):
                 raise ConsoleError("login.error.role")
             self.hub = hub
             welcome = await hub.connect()
@@ -323,8 +331,8 @@ class ConsoleController:
     async def handle_message(self, message: Any) -> None:
         """React to one hub message (public so tests can script the hub)."""
         if isinstance(message, QueueSnapshot):
+            # The hub's served order (transfers, 70+/assistance by ratio, then oldest).
             entries = [QueueEntry.from_ticket(t) for t in message.tickets]
-            entries.sort(key=lambda e: (e.waiting_since, e.ticket_id))
             self.queue = entries
             self.observer.queue_changed(list(entries))
         elif isinstance(message, SessionStarted):
@@ -337,6 +345,8 @@ class ConsoleController:
             pass  # a page arrived, or news of a page.capture command
         elif self.documents.handle(message):
             pass  # news of a print or form.sign command
+        elif self.cases.handle(message):
+            pass  # the case of the call changed
         elif isinstance(message, IDENTITY_MESSAGES):
             self.identity.handle(message)
         elif isinstance(message, SessionEnded):
@@ -379,6 +389,7 @@ class ConsoleController:
         self.identity.reset()
         self.materials.reset()
         self.documents.reset()
+        self._tasks.start(self.cases.start(session_id), "case")
         try:
             await self.peer.start()
         except Exception:
@@ -512,6 +523,9 @@ class ConsoleController:
         if sink is not None:
             self.stats.frames_received = int(getattr(sink, "frames_received", 0))
             self.stats.last_remote_frame_at = getattr(sink, "last_frame_wall_at", None)
+        doccam = getattr(peer, "remote_doccam", None)
+        if doccam is not None:
+            self.stats.extra["doccam_frames_received"] = int(getattr(doccam, "frames_received", 0))
 
     def frames_received(self) -> int:
         """Remote frames decoded in the current (or last) call."""
@@ -524,6 +538,15 @@ class ConsoleController:
 
         def latest() -> Any:
             sink = getattr(self.peer, "remote_video", None)
+            return sink.latest() if sink is not None else None
+
+        return latest
+
+    def doccam_frame_getter(self) -> Callable[[], Any]:
+        """A getter for the newest frame of the kiosk's document camera (None without one)."""
+
+        def latest() -> Any:
+            sink = getattr(self.peer, "remote_doccam", None)
             return sink.latest() if sink is not None else None
 
         return latest

@@ -19,13 +19,17 @@ class Phase(StrEnum):
     IN_CALL = "in_call"
 
 
-class ConsoleError(Exception):
-    """A problem to show the officer; `key` is a "console" translation key."""
+class KeyedError(Exception):
+    """A failure shown as a translated text: `key` in the raiser's i18n domain, `detail` logged."""
 
     def __init__(self, key: str, detail: str = "") -> None:
         super().__init__(f"{key}: {detail}" if detail else key)
         self.key = key
         self.detail = detail
+
+
+class ConsoleError(KeyedError):
+    """A problem to show the officer; `key` is a "console" translation key."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class QueueEntry:
     kiosk_name: str
     matter: str | None
     waiting_since: datetime
+    matter_name: str | None = None
+    line: str | None = None
+    priority: str = "normal"
+    """normal | elderly (70+) | assistance | transfer: the badge in the queue."""
+    overdue: bool = False
+    """Flagged by the hub: waiting longer than its threshold."""
 
     @classmethod
     def from_ticket(cls, ticket: TicketInfo) -> QueueEntry:
@@ -44,7 +54,17 @@ class QueueEntry:
         since = ticket.waiting_since
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        return cls(ticket.ticket_id, ticket.point_name, ticket.kiosk_name, ticket.matter, since)
+        return cls(
+            ticket.ticket_id,
+            ticket.point_name,
+            ticket.kiosk_name,
+            ticket.matter,
+            since,
+            matter_name=ticket.matter_name,
+            line=ticket.line,
+            priority=ticket.priority,
+            overdue=ticket.overdue,
+        )
 
     def waiting_seconds(self, now: datetime) -> int:
         """Whole seconds waited until `now` (hub clock), never negative."""
@@ -79,7 +99,7 @@ class HistoryRow:
             session_id=str(item.get("session_id", "")),
             point_name=str(item.get("point_name") or ""),
             kiosk_name=str(item.get("kiosk_name") or ""),
-            matter=item.get("matter") or None,
+            matter=item.get("matter_name") or item.get("matter") or None,
             started_at=_parse_time(item.get("started_at")),
             connected_at=_parse_time(item.get("connected_at")),
             ended_at=_parse_time(item.get("ended_at")),

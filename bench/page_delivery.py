@@ -99,7 +99,8 @@ class Officer:
 
 
 async def _start_session(officer: Officer, kiosk: HubClient, tickets: asyncio.Queue[Any]) -> str:
-    await kiosk.request(QueueJoin(matter="bench"))
+    # No matter: the hub checks a given one against its catalogue; the bench needs none.
+    await kiosk.request(QueueJoin())
     ticket = await asyncio.wait_for(tickets.get(), STEP_TIMEOUT_S)
     await officer.client.request(TicketTake(ticket_id=ticket))
     async with asyncio.timeout(STEP_TIMEOUT_S):

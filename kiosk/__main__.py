@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", type=Path, default=None, help="autopilot report JSON")
     run.add_argument("--screenshots", type=Path, default=None, help="autopilot screenshot folder")
     run.add_argument("--timeout", type=float, default=120.0, help="autopilot time limit (s)")
+    run.add_argument("--matter", default=None, help="autopilot: matter code to choose")
     run.add_argument("--windowed", action="store_true", help="normal windows, not full screen")
     return parser
 
@@ -89,6 +90,7 @@ def _run(config: KioskConfig, args: argparse.Namespace) -> int:
             report=args.report,
             screenshots=args.screenshots,
             timeout=args.timeout,
+            matter=args.matter,
         )
     windowed = bool(getattr(args, "windowed", False))
 

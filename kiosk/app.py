@@ -21,7 +21,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +49,8 @@ from shared.protocol import (
     SessionStarted,
     Welcome,
 )
+from shared.protocol.cases import ChecklistStatus
+from shared.protocol.routing import SessionTransferred
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -180,6 +182,7 @@ class KioskController:
         self._peer_factory = peer_factory or _default_peer_factory
         self.ended_home_seconds = ended_home_seconds
         self.matter = matter
+        self.state_dir = state_dir or Path("state")  # caches (catalogue) live here
         self._tasks = TaskKeeper("kiosk")
         self._listeners: list[Listener] = []
         self._home_task: asyncio.Task[Any] | None = None
@@ -192,6 +195,7 @@ class KioskController:
         self.waiting_since: float | None = None  # time.time()
         self.session_id: str | None = None
         self.officer_name: str | None = None
+        self._call_ice_servers: list[IceServer] = []
         self.call_state: CallState | None = None
         self.remote_call_state: CallState | None = None
         self.peer: PeerLike | None = None
@@ -222,6 +226,13 @@ class KioskController:
         self.signing = SignDesk(documents_hub, lambda: self._notify("signing"))
         # Page capture and its outbox (kiosk.materials); None: no document camera.
         self.capture = capture
+        self.checklist: ChecklistStatus | None = None
+        """The matter's checklist of the current call (pushed by the hub, no personal data)."""
+        # The technician's health monitor (kiosk.health.monitor.HealthMonitor), set by the
+        # wiring; its unavailable_devices() decides which matters are offered.
+        self.health: Any = None
+        # The rating page after a call (kiosk.rating.RatingDesk), set by the wiring.
+        self.rating: Any = None
 
     # --- observers -----------------------------------------------------------
 
@@ -265,6 +276,8 @@ class KioskController:
         if self.capture is not None:
             await self.capture.start()
         self._tasks.start(self._connect_loop(), "connect")
+        if self.health is not None:
+            self.health.start()
 
     async def _connect_loop(self) -> None:
         attempt = 0
@@ -298,6 +311,11 @@ class KioskController:
                 await self.hub.request(QueueLeave(), timeout=2.0)
         await self._close_peer()
         await self._tasks.cancel_all()
+        if self.health is not None:
+            with contextlib.suppress(Exception):
+                await self.health.close()
+        if self.rating is not None:
+            await self.rating.shutdown()
         if self.video is not None:
             with contextlib.suppress(Exception):
                 await self.video.stop()
@@ -315,8 +333,14 @@ class KioskController:
 
     # --- UI actions ----------------------------------------------------------
 
-    async def start_service(self) -> bool:
-        """The resident pressed 开始办理: join the queue. False (and `error` set) on failure."""
+    async def start_service(
+        self, matter: str | None = None, *, assistance: bool = False, birth_date: date | None = None
+    ) -> bool:
+        """The resident pressed 开始办理: join the queue. False (and `error` set) on failure.
+
+        `matter` (default: the configured one), `assistance` and `birth_date` (from a card
+        read at the kiosk; the hub keeps only the 70+ flag) come from the start pages.
+        """
         if self.state != KioskState.IDLE:
             log.info("start ignored in state %s", self.state)
             return False
@@ -328,7 +352,10 @@ class KioskController:
         self.waiting_since = time.time()
         self._set_state(KioskState.WAITING)
         try:
-            await self.hub.request(QueueJoin(matter=self.matter))
+            join = QueueJoin(
+                matter=matter or self.matter, assistance=assistance, birth_date=birth_date
+            )
+            await self.hub.request(join)
         except HubError as exc:
             log.warning("queue.join failed: %s", exc)
             if self.state == KioskState.WAITING:
@@ -408,6 +435,9 @@ class KioskController:
                 self._notify("queue")
         elif isinstance(message, SessionStarted):
             await self._on_session_started(message)
+        elif isinstance(message, SessionTransferred):
+            if message.session_id == self.session_id and self.state == KioskState.IN_CALL:
+                self._tasks.start(self._on_transferred(message), "transferred")
         elif isinstance(message, RtcAnswer):
             if self.peer is not None and message.session_id == self.session_id:
                 try:
@@ -426,6 +456,9 @@ class KioskController:
                 self._notify("call")
         elif isinstance(message, RtcOffer):
             log.warning("ignored an offer: the kiosk is the offering side")
+        elif isinstance(message, ChecklistStatus):
+            self.checklist = message
+            self._notify("checklist")
         elif isinstance(message, DeviceCommand):
             in_call = self.state == KioskState.IN_CALL
             if message.kind == "print":
@@ -466,6 +499,17 @@ class KioskController:
             self._start_peer(message.session_id, list(message.ice_servers)), "start-peer"
         )
 
+    async def _on_transferred(self, message: SessionTransferred) -> None:
+        """The call moves to another officer: a new peer connection under the same session."""
+        self._collect_peer_stats()
+        await self._close_peer()
+        self.officer_name = message.peer_name  # None while the call waits in a line's queue
+        self.call_state = CallState.CONNECTING
+        self.remote_call_state = None
+        self._notify("call")
+        if not message.waiting:
+            await self._start_peer(message.session_id, self._call_ice_servers)
+
     async def _refuse_session(self, session_id: str) -> None:
         with contextlib.suppress(HubError):
             await self.hub.request(SessionEnd(session_id=session_id, reason="error"))
@@ -473,11 +517,14 @@ class KioskController:
     async def _start_peer(self, session_id: str, ice_servers: list[IceServer]) -> None:
         if self.state != KioskState.IN_CALL or self.session_id != session_id:
             return  # ended before the call could start
+        self._call_ice_servers = ice_servers  # a transferred call starts a new peer with them
         try:
             peer = self._peer_factory(
                 offerer=True,
                 ice_servers=ice_servers,
                 video=self.video,
+                # The document camera's preview: the offer's second video track.
+                doccam=self.capture.call_feed() if self.capture is not None else None,
                 signaling=_HubSignaling(self.hub, session_id),
                 on_state=self._on_call_state,
             )
@@ -519,6 +566,8 @@ class KioskController:
         if self.capture is not None:
             self.capture.session_over()
         await self._close_peer()
+        if self.rating is not None and self.session_id is not None:
+            self.rating.open(self.session_id)  # 好差评: home waits until it is closed
         self._set_state(KioskState.ENDED)
         self.session_ended.set()
         if not self.connection_lost or self.hub_connected:
@@ -542,6 +591,7 @@ class KioskController:
         if self.capture is not None:
             self.stats["pages_captured"] = self.capture.captured
             self.stats["pages_delivered"] = self.capture.uploader.sent
+            self.stats["doccam_frames_sent"] = self.capture.call_feed().frames_sent
         return dict(self.stats)
 
     async def _close_peer(self) -> None:
@@ -559,6 +609,8 @@ class KioskController:
 
     async def _home_later(self) -> None:
         await asyncio.sleep(self.ended_home_seconds)
+        if self.rating is not None:
+            await self.rating.wait_closed()
         self.go_home()
 
     def seconds_until_home(self) -> int:

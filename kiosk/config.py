@@ -42,7 +42,9 @@ from pydantic import Field
 
 from kiosk.devices.doccam import DocumentCameraConfig
 from kiosk.devices.idcard import IdCardReaderConfig
+from kiosk.health.config import HealthSection, MaintenanceSection
 from kiosk.printing import PrinterSection
+from kiosk.rating import PointSection
 from shared.config import ClientConfig, Section, load_config
 from shared.media.config import VideoSourceConfig
 
@@ -83,6 +85,9 @@ class KioskConfig(ClientConfig):
     idcard: IdCardReaderConfig = IdCardReaderConfig(backend="manual")
     printer: PrinterSection = PrinterSection()
     doccam: DocumentCameraConfig = DocumentCameraConfig(backend="v4l2")
+    health: HealthSection = HealthSection()
+    maintenance: MaintenanceSection = MaintenanceSection()
+    point: PointSection = PointSection()
 
     @property
     def credential_file(self) -> Path:

@@ -242,6 +242,20 @@ class IdCardDesk:
         self._read_task = None
         await self.deliver(session_id, command_id, record)
 
+    async def read_local(self, timeout: float = DEFAULT_READ_TIMEOUT_S) -> IdentityRecord:
+        """Read a card for the kiosk's own use (before a call): nothing goes to the hub.
+
+        Raises `ReaderError` subclasses; the caller keeps only what it needs.
+        """
+        if self.manual_only:
+            raise NoReader("manual entry only")
+        reader = await self._open_reader()
+        try:
+            return await reader.wait_for_card(timeout)
+        except NoReader:
+            self.reader = None  # try to open it again next time
+            raise
+
     async def submit_manual(self, number: str, name: str) -> tuple[str, str] | None:
         """Validate a typed entry and send it; returns the (domain, key) of what is wrong."""
         session_id = self.session_id

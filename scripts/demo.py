@@ -2,9 +2,11 @@
 
 With a display (or `--mode interactive`) the hub, a kiosk and a console start as
 windows and a person plays both sides; Ctrl-C stops everything. Without a display
-(or `--mode tour`) a scripted tour runs: the kiosk joins the queue, the console
-takes the ticket, the call runs for a few seconds, both hang up, and
-`var/demo/summary.json` plus screenshots land in `var/demo/`.
+(or `--mode tour`) a scripted tour handles one case start to finish (matter, checklist,
+call, case with identity and pages, receipt, outcome, rating), runs the technician's
+health checks on the kiosk (then again with its printer broken), and lets an admin's
+console show the day's 报表 and the 设备运维 view; `var/demo/summary.json` plus
+screenshots land in `var/demo/` (see the README's demo section).
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scripts.stack import DEMO_OFFICER, Stack, offscreen_platform, read_report  # noqa: E402
+from kiosk.health.base import PARTS as HEALTH_PARTS  # noqa: E402
+from kiosk.health.monitor import unavailable_from  # noqa: E402
+from scripts.stack import (  # noqa: E402
+    DEMO_ADMIN,
+    DEMO_MATTER,
+    DEMO_OFFICER,
+    Stack,
+    offscreen_platform,
+    read_report,
+)
+from shared.catalogue.io import load_sample  # noqa: E402
+from shared.protocol.health import CheckResult  # noqa: E402
 
 VAR = REPO / "var"
 DEMO_OUT = VAR / "demo"
@@ -66,6 +79,9 @@ def summarise(
         # The officer's 拍摄材料 twice: pages the hub stored, and thumbnails the console showed.
         "pages_delivered": kiosk.get("pages_delivered", 0),
         "pages_shown_on_console": console.get("pages_shown", 0),
+        # The document camera's preview, the call's second video track.
+        "doccam_frames_sent_by_kiosk": kiosk.get("doccam_frames_sent", 0),
+        "doccam_frames_received_by_console": console.get("doccam_frames_received", 0),
         # The officer's 打印回执 printed at the kiosk, and 签署表单 came back signed.
         "receipt_printed": bool(console.get("receipt_printed"))
         and int(kiosk.get("documents_printed") or 0) > 0,
@@ -74,37 +90,145 @@ def summarise(
             k: r["error"] for k, r in (("kiosk", kiosk), ("console", console)) if r.get("error")
         },
         "exit_codes": codes,
-        "screenshots": sorted(p.name for p in DEMO_OUT.glob("*.png")),
     }
 
 
-def run_tour(stack: Stack, call_seconds: float) -> int:
-    """The scripted tour; returns 0 when the call connected and every process exited 0."""
-    kiosk_report, console_report = DEMO_OUT / "kiosk-report.json", DEMO_OUT / "console-report.json"
-    for stale in [kiosk_report, console_report, *DEMO_OUT.glob("*.png")]:
+def health_summary(code: int, stdout: str) -> dict[str, Any]:
+    """What `vw-health --json --report` said: every part and its status (issue 7)."""
+    try:
+        checks = json.loads(stdout)["checks"]
+        statuses = {str(c["part"]): str(c["status"]) for c in checks}
+    except (ValueError, KeyError, TypeError):
+        statuses = {}
+    return {
+        "health_exit_code": code,
+        "health_statuses": statuses,
+        "health_every_part": bool(statuses) and set(statuses) == set(HEALTH_PARTS),
+    }
+
+
+def broken_printer_summary(code: int, stdout: str) -> dict[str, Any]:
+    """A broken printer's check, and the matters a kiosk stops offering because of it."""
+    try:
+        checks = [CheckResult.model_validate(c) for c in json.loads(stdout)["checks"]]
+    except (ValueError, KeyError, TypeError):
+        checks = []
+    down = unavailable_from(checks)
+    # Matters the kiosk offered before and no longer offers (not those never handled remotely).
+    offers = load_sample().offered(set(down))
+    hidden = [o.matter.code for o in offers if o.matter.remote and o.missing_devices]
+    return {
+        "broken_printer_exit_code": code,
+        "broken_printer_status": next(
+            (c.status.value for c in checks if c.part == "printer"), None
+        ),
+        "broken_printer_hidden_matters": len(hidden),
+        "demo_matter_hidden_by_broken_printer": DEMO_MATTER in hidden,
+    }
+
+
+def receipt_qr(out: Path) -> str | None:
+    """What the QR code on the printed receipt (`receipt.png`) says, None when unreadable."""
+    import cv2  # noqa: PLC0415 - only the tour reads the receipt back
+
+    image = cv2.imread(str(out / "receipt.png"))
+    if image is None:
+        return None
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    return str(text) or None
+
+
+def case_summary(
+    kiosk: dict[str, Any], console: dict[str, Any], admin: dict[str, Any]
+) -> dict[str, Any]:
+    """The case start to finish (issue 6): matter, checklist, case, rating, the day's report."""
+    case = console.get("case") or {}
+    report = admin.get("report") or {}
+    fleet = admin.get("fleet") or {}
+    return {
+        "matter_code": kiosk.get("matter_code"),
+        "checklist_shown": int(kiosk.get("checklist_items") or 0) > 0,
+        "checklist_items": kiosk.get("checklist_items", 0),
+        "case_no": case.get("case_no"),
+        "case_state": case.get("state"),
+        "case_pages_assigned_to": case.get("assigned_pages"),
+        "rating_level": kiosk.get("rating_level"),
+        "report_day": report.get("day"),
+        "report_cases": report.get("cases"),
+        "report_completed": report.get("completed"),
+        "report_ratings": report.get("rated"),
+        "fleet_points": fleet.get("points"),
+        "fleet_open_orders": fleet.get("open_orders"),
+    }
+
+
+def run_tour_in(
+    stack: Stack, out: Path, call_seconds: float, timeout: float = 120.0
+) -> dict[str, Any]:
+    """The whole tour on a running hub, screenshots and reports into `out`; the summary.
+
+    The call (kiosk and officer on autopilot), then the technician's `vw-health --json
+    --report` on the same kiosk, then the admin's console for the day's 报表 and the
+    设备运维 view. The tests run this same function.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    kiosk_report, console_report = out / "kiosk-report.json", out / "console-report.json"
+    admin_report = out / "admin-report.json"
+    for stale in [kiosk_report, console_report, admin_report, *out.glob("*.png")]:
         stale.unlink(missing_ok=True)
-    # Tones both ways, each side recording what it hears to heard.wav: an audible record.
-    stack.audio = True
     kiosk_config = stack.enroll_kiosk()
     console = stack.start_console(
         stack.console_config(), "--autopilot", "--report", str(console_report),
-        "--screenshots", str(DEMO_OUT), "--timeout", "120",
+        "--screenshots", str(out), "--timeout", str(timeout),
     )  # fmt: skip
     # The console logs in first so the ticket is taken as soon as it appears.
     time.sleep(1.0)
     kiosk = stack.start_kiosk(
-        kiosk_config, "--autopilot", "--call-seconds", str(call_seconds),
-        "--report", str(kiosk_report), "--screenshots", str(DEMO_OUT), "--timeout", "120",
+        kiosk_config, "--autopilot", "--call-seconds", str(call_seconds), "--matter", DEMO_MATTER,
+        "--report", str(kiosk_report), "--screenshots", str(out), "--timeout", str(timeout),
     )  # fmt: skip
-    codes = {"kiosk": kiosk.wait(150), "console": console.wait(60)}
-    codes.update({k: v for k, v in stack.stop_all().items() if k == "hub"})
-    summary = summarise(read_report(kiosk_report), read_report(console_report), codes)
+    codes = {"kiosk": kiosk.wait(timeout + 30), "console": console.wait(60)}
+    # The technician's checks on the kiosk that just served the call, sent to the hub.
+    health = health_summary(*stack.run_health(kiosk_config, "--json", "--report"))
+    # Then its printer breaks: a failed check, a work order on the hub, matters hidden.
+    broken = stack.broken_printer_config()
+    health.update(
+        broken_printer_summary(*stack.run_health(broken, "--json", "--report", "--only", "printer"))
+    )
+    admin = stack.start_console(
+        stack.console_config("admin1", "管理员"), "--autopilot", "--max-calls", "0",
+        "--report", str(admin_report), "--screenshots", str(out), "--timeout", "60",
+        name="console-admin", admin=True,
+    )  # fmt: skip
+    codes["console-admin"] = admin.wait(90)
+    k, c, a = read_report(kiosk_report), read_report(console_report), read_report(admin_report)
+    summary = summarise(k, c, codes)
+    if a.get("error"):
+        summary["errors"]["console-admin"] = a["error"]
+    summary.update(case_summary(k, c, a))
+    summary["receipt_qr"] = receipt_qr(out)
+    summary.update(health)
+    summary["screenshots"] = sorted(p.name for p in out.glob("*.png"))
+    return summary
+
+
+def run_tour(stack: Stack, call_seconds: float) -> int:
+    """The scripted tour; returns 0 when the case went through and every process exited 0."""
+    # Tones both ways, each side recording what it hears to heard.wav: an audible record.
+    stack.audio = True
+    summary = run_tour_in(stack, DEMO_OUT, call_seconds)
+    summary["exit_codes"].update({k: v for k, v in stack.stop_all().items() if k == "hub"})
     summary["audio_heard"] = [
         str(path) for path in map(stack.heard_wav, ("kiosk1", "console1")) if path.exists()
     ]
     (DEMO_OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     print(json.dumps(summary, ensure_ascii=False, indent=2))
-    ok = summary["call_connected"] and all(code == 0 for code in codes.values())
+    ok = (
+        summary["call_connected"]
+        and summary["case_state"] == "completed"
+        and summary["health_every_part"]
+        and all(code == 0 for code in summary["exit_codes"].values())
+    )
     print(f"demo tour {'succeeded' if ok else 'FAILED'}; logs in {stack.log_dir}")
     return 0 if ok else 1
 
@@ -115,6 +239,7 @@ def run_interactive(stack: Stack) -> int:
     stack.start_kiosk(kiosk_config)
     stack.start_console(stack.console_config())
     print(f"hub at {stack.hub_url}; officer login {DEMO_OFFICER[0]} / {DEMO_OFFICER[2]}")
+    print(f"admin login (报表, 设备运维) {DEMO_ADMIN[0]} / {DEMO_ADMIN[2]}")
     print("close a window or press Ctrl-C to stop")
     try:
         while all(c.proc.poll() is None for c in stack.children):

@@ -8,6 +8,7 @@ their own configuration files. All traffic stays on loopback.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -21,6 +22,13 @@ from pathlib import Path
 from typing import IO, Any
 
 DEMO_OFFICER = ("officer1", "王晓明", "demo-officer-password")
+DEMO_ADMIN = ("admin1", "李建国", "demo-admin-password")
+"""Opens the console's 报表 and 设备运维 tabs after the tour's call (an officer sees no fleet)."""
+DEMO_MATTER = "civil.gljt"
+"""高龄老人津贴申领: the tour's matter; it needs every device the demo kiosk has."""
+DEMO_HELPER = "社区工作人员 张丽"
+DEMO_PIN = "2468"
+"""The demo kiosk's technician PIN (its sha256 goes into the config, never the PIN)."""
 DEMO_POINT = "东湖街道东湖社区居委会"
 KIOSK_TONE_HZ = 440.0
 CONSOLE_TONE_HZ = 880.0
@@ -157,15 +165,21 @@ class Stack:
         self._run(
             "backoffice_console.hub", "init", "--dir", str(self.hub_dir), "--port", str(self.port)
         )
-        marker = self.hub_dir / ".officer-created"
-        if not marker.exists():
-            username, display_name, password = DEMO_OFFICER
-            password_file = self.hub_dir / "officer1.password"
+        for (username, display_name, password), role in (
+            (DEMO_OFFICER, "officer"),
+            (DEMO_ADMIN, "admin"),
+        ):
+            marker = self.hub_dir / f".{username}-created"
+            if role == "officer" and (self.hub_dir / ".officer-created").exists():
+                continue  # a hub folder from before the admin existed
+            if marker.exists():
+                continue
+            password_file = self.hub_dir / f"{username}.password"
             password_file.write_text(password)
             password_file.chmod(0o600)
             self._hub_cli(
                 "add-user", "--username", username, "--display-name", display_name,
-                "--role", "officer", "--password-file", str(password_file),
+                "--role", role, "--password-file", str(password_file),
             )  # fmt: skip
             marker.touch()
 
@@ -256,9 +270,36 @@ still_height = 1080
 # The demo prints into a folder: each job is a PDF there (kiosk/devices/printer/simulated.py).
 backend = "simulated"
 folder = "printed"
+
+[point]
+# The neighbourhood staff member at this kiosk: the rating is tied to the helper too.
+helper = "{DEMO_HELPER}"
+
+[health]
+# The technician's checks (vw-health, the maintenance page); no TURN in the demo.
+timeout_s = 8.0
+
+[maintenance]
+# The technician PIN {DEMO_PIN!r} for the maintenance page, stored only as its digest.
+pin_sha256 = "{hashlib.sha256(DEMO_PIN.encode()).hexdigest()}"
 """,
             encoding="utf-8",
         )
+        return path
+
+    def broken_printer_config(self, name: str = "kiosk1") -> Path:
+        """The kiosk's config with its printer behind a CUPS server that is down (issue 7's demo).
+
+        Same folder, so the same credential: `vw-health --report` with it reports as that kiosk.
+        """
+        text = self.kiosk_config(name).read_text(encoding="utf-8")
+        start, end = text.index("[printer]"), text.index("[point]")
+        broken = (
+            "[printer]\n# A CUPS server nothing listens on: the printer check fails.\n"
+            f'backend = "cups-cli"\nname = "Kiosk"\nserver = "127.0.0.1:{free_port()}"\n\n'
+        )
+        path = self.root / name / "kiosk-broken-printer.toml"
+        path.write_text(text[:start] + broken + text[end:], encoding="utf-8")
         return path
 
     def enroll_kiosk(self, name: str = "kiosk1", display_name: str = "一号机") -> Path:
@@ -290,17 +331,38 @@ folder = "printed"
         """The demo officer's password file written by `init_hub`."""
         return self.hub_dir / "officer1.password"
 
+    def admin_password_file(self) -> Path:
+        """The demo admin's password file written by `init_hub`."""
+        return self.hub_dir / f"{DEMO_ADMIN[0]}.password"
+
     def start_kiosk(self, config: Path, *args: str, name: str = "kiosk") -> Child:
         """Start `vw-kiosk run` with extra arguments (e.g. --autopilot)."""
         return self._spawn(name, "kiosk", "--config", str(config), "run", *args)
 
-    def start_console(self, config: Path, *args: str, name: str = "console") -> Child:
-        """Start `vw-console` logged in as the demo officer, with extra arguments."""
+    def start_console(
+        self, config: Path, *args: str, name: str = "console", admin: bool = False
+    ) -> Child:
+        """Start `vw-console` logged in as the demo officer (or admin), with extra arguments."""
+        username = DEMO_ADMIN[0] if admin else DEMO_OFFICER[0]
+        password = self.admin_password_file() if admin else self.officer_password_file()
         return self._spawn(
             name, "backoffice_console", "--config", str(config),
-            "--username", DEMO_OFFICER[0], "--password-file", str(self.officer_password_file()),
-            *args,
+            "--username", username, "--password-file", str(password), *args,
         )  # fmt: skip
+
+    def run_health(self, config: Path, *args: str) -> tuple[int, str]:
+        """`python -m kiosk.health --config CONFIG ARGS`: (exit status, stdout); never raises."""
+        result = subprocess.run(
+            [*self.prefix, self.python, "-m", "kiosk.health", "--config", str(config), *args],
+            capture_output=True,
+            env=self.env,
+            timeout=120,
+            check=False,
+        )
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / "health.out").open("ab") as log_file:
+            log_file.write(result.stderr)
+        return result.returncode, result.stdout.decode()
 
     def stop_all(self) -> dict[str, int]:
         """Stop every child still running (kiosks and consoles first, the hub last)."""

@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from backoffice_console.hub import auth
 from scripts.stack import offscreen_platform
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,6 +26,16 @@ os.environ["VW_TEST_OUTPUT"] = str(TEST_OUTPUT)
 
 
 _SESSION_STARTED = time.time()
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id at a low cost in in-process hubs: no test here is about hashing cost.
+
+    Each user and kiosk a test makes costs a full-cost hash (seconds on a loaded 2-core
+    machine); hubs started as processes (the end-to-end tests) keep the real cost.
+    """
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -15,7 +15,7 @@ import pytest
 from backoffice_console.hub.provision import prepare_dir
 from backoffice_console.hub.server import start
 from backoffice_console.hub.services import HUB_KEY, Hub
-from shared.hubclient import DeviceCredential, HubClient, make_ssl_context
+from shared.hubclient import DeviceCredential, HubClient, HubRequestError, make_ssl_context
 from shared.protocol import Role
 
 PASSWORD = "correct horse 1"
@@ -65,6 +65,8 @@ class HubHarness:
     ca: Path
     hub: Hub
     peers: list[Peer] = field(default_factory=list)
+    app: Any = None
+    """The hub's aiohttp application (for services kept under its own AppKey)."""
 
     def ssl(self) -> Any:
         """Client TLS context trusting the hub's CA."""
@@ -136,7 +138,9 @@ async def running_hub(
     if database_url is not None:
         config.database_url = database_url
     runner, url = await asyncio.wait_for(start(config, 0), 30)
-    harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY])
+    harness = HubHarness(
+        url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY], app=runner.app
+    )
     try:
         yield harness
     finally:
@@ -150,3 +154,20 @@ async def hub_fixture(tmp_path: Path) -> AsyncIterator[HubHarness]:
     """A hub with TLS on 127.0.0.1 and a random port, on SQLite in tmp_path."""
     async with running_hub(tmp_path / "hub") as harness:
         yield harness
+
+
+async def req(peer: Peer, message: object) -> None:
+    """Send `message` as a request and wait (bounded) for the hub's answer."""
+    await asyncio.wait_for(peer.client.request(message), WAIT)  # type: ignore[arg-type]
+
+
+async def refusal(peer: Peer, message: object) -> HubRequestError:
+    """The error the hub answers `message` with; fails the test when the hub accepts it."""
+    with pytest.raises(HubRequestError) as err:
+        await req(peer, message)
+    return err.value
+
+
+async def refused(peer: Peer, message: object) -> str:
+    """The error code the hub answers `message` with (see `refusal`)."""
+    return (await refusal(peer, message)).code

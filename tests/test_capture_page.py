@@ -9,7 +9,7 @@ going from 待上传 to 已送达 as the hub stores the page.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,10 @@ from kiosk.ui.kiosk_ui import KioskUi
 from shared import i18n
 from shared.hubclient import HubClient, HubUnavailable
 from shared.protocol import DeviceCommand
-from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
-from shared.ui.theme import apply_theme
 from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
 from tests.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.qt_helpers import themed_fixture  # noqa: F401
 from tests.synthetic_pages import (
     blurred_frame,
     cut_off_frame,
@@ -94,14 +93,6 @@ def shown_page(qtbot: QtBot, desk: CaptureDesk) -> CapturePage:
     page.follow(desk)
     page.show()
     return page
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[QApplication]:
-    old = qapp.styleSheet()
-    apply_theme(qapp, "default", font_family=install_cjk_font(qapp))
-    yield qapp
-    qapp.setStyleSheet(old)
 
 
 async def test_capture_page_outlines_the_page_and_follows_delivery(

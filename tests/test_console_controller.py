@@ -234,13 +234,14 @@ async def test_login_requires_both_fields() -> None:
     assert "hub" not in made
 
 
-async def test_queue_snapshot_sorted_oldest_first() -> None:
+async def test_queue_snapshot_keeps_the_hubs_served_order() -> None:
     controller, recorder, _ = await logged_in()
+    # The hub orders by the routing rules (priorities first), not only by age.
     snapshot = QueueSnapshot(tickets=[ticket(1, 1), ticket(2, 9), ticket(3, 4)])
     await controller.handle_message(snapshot)
-    assert [e.ticket_id for e in controller.queue] == [2, 3, 1]
-    assert recorder.of("queue")[-1] == [2, 3, 1]
-    waited = controller.queue[0].waiting_seconds(controller.hub_now())
+    assert [e.ticket_id for e in controller.queue] == [1, 2, 3]
+    assert recorder.of("queue")[-1] == [1, 2, 3]
+    waited = controller.queue[1].waiting_seconds(controller.hub_now())
     assert 9 * 60 - 2 <= waited <= 9 * 60 + 2
 
 

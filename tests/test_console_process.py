@@ -166,7 +166,7 @@ class ScriptedKiosk:
         await self.client.connect()
         await self.video.start()
         self._pump = asyncio.ensure_future(self._run())
-        await self.client.request(QueueJoin(matter="低保申请"))
+        await self.client.request(QueueJoin(matter="civil.dbsq"))
 
     async def _run(self) -> None:
         while True:

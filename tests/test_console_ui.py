@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from backoffice_console.app import HistoryRow, QueueEntry
 from backoffice_console.ui.call_view import CallView
@@ -19,20 +16,10 @@ from backoffice_console.ui.main_window import MainWindow
 from backoffice_console.ui.queue_panel import QueuePanel
 from shared import i18n
 from shared.protocol import CallState
-from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
-from shared.ui.theme import apply_theme
+from tests.qt_helpers import styled_app_fixture  # noqa: F401
 
 NOW = datetime(2024, 5, 6, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def styled_app(qapp: QApplication) -> Iterator[QApplication]:
-    family = install_cjk_font(qapp)
-    apply_theme(qapp, "desktop", font_family=family)
-    i18n.set_language("zh_CN")
-    yield qapp
-    i18n.set_language("zh_CN")
 
 
 def entry(ticket_id: int, minutes: float, matter: str | None = "低保申请") -> QueueEntry:
@@ -88,7 +75,8 @@ def test_queue_ordering_waiting_time_and_overdue(qtbot, test_output: Path) -> No
     qtbot.addWidget(panel)
     panel.resize(1000, 420)
     panel.show()
-    panel.set_entries([entry(1, 0.5), entry(2, 7.25, None), entry(3, 3)])
+    # Rows keep the hub's served order (routing rules), here oldest first.
+    panel.set_entries([entry(2, 7.25, None), entry(3, 3), entry(1, 0.5)])
     assert [e.ticket_id for e in panel.entries()] == [2, 3, 1]
     assert [panel.waiting_text(r) for r in range(3)] == ["07:15", "03:00", "00:30"]
     assert [panel.is_overdue(r) for r in range(3)] == [True, False, False]

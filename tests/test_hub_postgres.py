@@ -31,6 +31,8 @@ from backoffice_console.hub.provision import migrate
 from shared.protocol import Role
 from tests.hub_fixtures import HubHarness, running_hub
 from tests.pg_fixtures import PgCluster, pg_cluster, pg_url  # noqa: F401
+from tests.test_callbacks_hub import test_callback_cycle  # noqa: F401
+from tests.test_cases_hub import test_checklist_assignment_rules_and_pushes  # noqa: F401
 from tests.test_hub_db import (
     check_migrations_create_the_models_schema,
     check_timestamps_come_back_timezone_aware_utc,
@@ -59,6 +61,7 @@ from tests.test_materials_hub import (  # noqa: F401
     test_upload_is_stored_encrypted_announced_and_idempotent,
     upload,
 )
+from tests.test_reports_hub import test_report_figures_match_the_events  # noqa: F401
 
 WAIT = 10.0
 

@@ -18,7 +18,7 @@ async def test_sessions_by_day_and_role(hub: HubHarness) -> None:
     admin = await hub.officer("boss", Role.ADMIN)
     tech = await hub.officer("tech", Role.TECHNICIAN)
     kiosk = await hub.kiosk("K")
-    await asyncio.wait_for(kiosk.client.request(QueueJoin(matter="户籍")), WAIT)
+    await asyncio.wait_for(kiosk.client.request(QueueJoin(matter="hukou.hkzm")), WAIT)
     ticket = (await kiosk.next("queue.status")).ticket_id
     await asyncio.wait_for(o1.client.request(TicketTake(ticket_id=ticket)), WAIT)
     sid = (await kiosk.next("session.started")).session_id
@@ -31,7 +31,12 @@ async def test_sessions_by_day_and_role(hub: HubHarness) -> None:
     assert isinstance(mine, list) and len(mine) == 1
     row = mine[0]
     assert row["session_id"] == sid and row["ticket_id"] == ticket
-    assert (row["point_name"], row["kiosk_name"], row["matter"]) == ("某某社区居委会", "K", "户籍")
+    assert (row["point_name"], row["kiosk_name"], row["matter"]) == (
+        "某某社区居委会",
+        "K",
+        "hukou.hkzm",
+    )
+    assert row["matter_name"] == "户籍证明开具"
     assert row["officer_name"] == "officer o1"
     assert (row["end_reason"], row["ended_by"], row["reconnects"]) == ("hangup", "kiosk", 0)
     started = dt.datetime.fromisoformat(row["started_at"])

@@ -19,20 +19,10 @@ from shared.protocol import (
     SessionEnd,
     TicketTake,
 )
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
+from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refused, req  # noqa: F401
 
 SDP_OFFER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=offer\r\n"
 SDP_ANSWER = "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=answer\r\n"
-
-
-async def req(peer: Peer, message: object) -> None:
-    await asyncio.wait_for(peer.client.request(message), WAIT)  # type: ignore[arg-type]
-
-
-async def refused(peer: Peer, message: object) -> str:
-    with pytest.raises(HubRequestError) as err:
-        await req(peer, message)
-    return err.value.code
 
 
 async def test_queue_join_leave_snapshot_and_status(hub: HubHarness) -> None:
@@ -41,12 +31,12 @@ async def test_queue_join_leave_snapshot_and_status(hub: HubHarness) -> None:
     a = await hub.kiosk("A")
     b = await hub.kiosk("B")
 
-    await req(a, QueueJoin(matter="低保申请"))
+    await req(a, QueueJoin(matter="civil.dbsq"))
     status_a = await a.next("queue.status")
     assert status_a.position == 1
     snap = await officer.next("queue.snapshot")
     assert [t.ticket_id for t in snap.tickets] == [status_a.ticket_id]
-    assert snap.tickets[0].matter == "低保申请"
+    assert (snap.tickets[0].matter, snap.tickets[0].matter_name) == ("civil.dbsq", "低保申请")
     assert snap.tickets[0].point_name == "某某社区居委会" and snap.tickets[0].kiosk_name == "A"
 
     await req(b, QueueJoin())
@@ -57,7 +47,7 @@ async def test_queue_join_leave_snapshot_and_status(hub: HubHarness) -> None:
     await a.quiet()  # A's place did not change
 
     # A second join keeps the ticket and its place, and repeats the status.
-    await req(b, QueueJoin(matter="other"))
+    await req(b, QueueJoin(matter="hrss.ylzg"))
     again = await b.next("queue.status")
     assert (again.ticket_id, again.position) == (status_b.ticket_id, 2)
     await officer.next("queue.snapshot")
@@ -80,7 +70,7 @@ async def test_take_race_exactly_one_wins(hub: HubHarness) -> None:
     o1 = await hub.officer("o1")
     o2 = await hub.officer("o2")
     kiosk = await hub.kiosk("K")
-    await req(kiosk, QueueJoin(matter="m"))
+    await req(kiosk, QueueJoin(matter="civil.dbsq"))
     ticket = (await kiosk.next("queue.status")).ticket_id
 
     results = await asyncio.gather(
@@ -113,7 +103,7 @@ async def test_take_race_exactly_one_wins(hub: HubHarness) -> None:
 async def _in_call(hub: HubHarness) -> tuple[Peer, Peer, str]:
     officer = await hub.officer("o1")
     kiosk = await hub.kiosk("K")
-    await req(kiosk, QueueJoin(matter="m"))
+    await req(kiosk, QueueJoin(matter="civil.dbsq"))
     ticket = (await kiosk.next("queue.status")).ticket_id
     await req(officer, TicketTake(ticket_id=ticket))
     session_id = (await kiosk.next("session.started")).session_id
@@ -131,14 +121,15 @@ async def test_offer_answer_state_relay_and_end(
     offer = await officer.skip_to("rtc.offer")
     assert (offer.session_id, offer.sdp, offer.id) == (sid, SDP_OFFER, None)
     await req(officer, RtcAnswer(session_id=sid, sdp=SDP_ANSWER))
-    answer = await kiosk.next("rtc.answer")
+    answer = await kiosk.skip_to("rtc.answer")
     assert (answer.session_id, answer.sdp) == (sid, SDP_ANSWER)
     await req(kiosk, CallStateReport(session_id=sid, state=CallState.CONNECTED))
-    state = await officer.next("call.state")
+    # skip_to: the case's own pushes (case.updated, checklist.status) may come in between.
+    state = await officer.skip_to("call.state")
     assert state.state is CallState.CONNECTED
     # The kiosk's way of reconnecting: a new offer under the same session.
     await req(kiosk, RtcOffer(session_id=sid, sdp=SDP_OFFER))
-    await officer.next("rtc.offer")
+    await officer.skip_to("rtc.offer")
 
     # Role rules and session holding.
     assert await refused(officer, RtcOffer(session_id=sid, sdp=SDP_OFFER)) == "forbidden"
@@ -164,7 +155,11 @@ async def test_offer_answer_state_relay_and_end(
     row = rows[0]
     assert row["offer_at"] and row["answered_at"] and row["connected_at"] and row["ended_at"]
     assert row["reconnects"] == 1
-    assert (row["end_reason"], row["ended_by"], row["matter"]) == ("hangup", "officer", "m")
+    assert (row["end_reason"], row["ended_by"], row["matter"]) == (
+        "hangup",
+        "officer",
+        "civil.dbsq",
+    )
     # Nothing secret reached the logs: no SDP, no tokens.
     assert "s=offer" not in caplog.text and "s=answer" not in caplog.text
     for peer in (officer, kiosk):

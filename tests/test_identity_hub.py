@@ -33,24 +33,14 @@ from shared.protocol import (
     decode_client_message,
     encode,
 )
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
+from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refusal, req  # noqa: F401
 from tests.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
-
-
-async def req(peer: Peer, message: object) -> None:
-    await asyncio.wait_for(peer.client.request(message), WAIT)  # type: ignore[arg-type]
-
-
-async def refused(peer: Peer, message: object) -> HubRequestError:
-    with pytest.raises(HubRequestError) as err:
-        await req(peer, message)
-    return err.value
 
 
 async def in_call(hub: HubHarness, officer_name: str = "o1") -> tuple[Peer, Peer, str]:
     officer = await hub.officer(officer_name)
     kiosk = await hub.kiosk(f"K-{officer_name}")
-    await req(kiosk, QueueJoin(matter="m"))
+    await req(kiosk, QueueJoin(matter="civil.dbsq"))
     ticket = (await kiosk.next("queue.status")).ticket_id
     await req(officer, TicketTake(ticket_id=ticket))
     session_id = (await kiosk.next("session.started")).session_id
@@ -157,7 +147,7 @@ async def test_only_the_holding_officer_commands_and_reveals(hub: HubHarness) ->
     officer, kiosk, sid = await in_call(hub, "o1")
     other, _, _ = await in_call(hub, "o2")
     # Another officer (in their own call) cannot command or read this session.
-    err = await refused(other, DeviceCommand(session_id=sid, command_id="x", kind="idcard.read"))
+    err = await refusal(other, DeviceCommand(session_id=sid, command_id="x", kind="idcard.read"))
     assert err.code == "not_in_session"
     await req(kiosk, IdentityReport(session_id=sid, record=record().to_dict()))
     await officer.skip_to("identity.update")
@@ -166,9 +156,9 @@ async def test_only_the_holding_officer_commands_and_reveals(hub: HubHarness) ->
             await http(hub, other, method, f"/api/v1/sessions/{sid}{path}")
         assert denied.value.code == "not_in_session"
     # A kiosk may not send commands; an officer may not report identities.
-    err = await refused(kiosk, DeviceCommand(session_id=sid, command_id="x", kind="idcard.read"))
+    err = await refusal(kiosk, DeviceCommand(session_id=sid, command_id="x", kind="idcard.read"))
     assert err.code == "forbidden"
-    err = await refused(officer, IdentityReport(session_id=sid, record=record().to_dict()))
+    err = await refusal(officer, IdentityReport(session_id=sid, record=record().to_dict()))
     assert err.code == "forbidden"
     # A technician is refused; an admin may reveal (audited with the admin's id).
     tech = await hub.officer("t1", Role.TECHNICIAN)
@@ -187,7 +177,7 @@ async def test_only_the_holding_officer_commands_and_reveals(hub: HubHarness) ->
     with pytest.raises(HubRequestError) as ended:
         await http(hub, officer, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
     assert ended.value.code == "not_in_session"
-    err = await refused(officer, DeviceCommand(session_id=sid, command_id="y", kind="idcard.read"))
+    err = await refusal(officer, DeviceCommand(session_id=sid, command_id="y", kind="idcard.read"))
     assert err.code == "not_in_session"
 
 
@@ -210,7 +200,7 @@ async def test_invalid_identity_is_refused_and_nothing_stored(hub: HubHarness) -
         bad = BAD_RECORDS[case](record().to_dict())
         command_id = f"c{n}"
         report = IdentityReport(session_id=sid, command_id=command_id, record=bad)
-        err = await refused(kiosk, report)
+        err = await refusal(kiosk, report)
         assert err.code == "invalid_identity", case
         assert VALID_NUMBER[6:14] not in err.message  # no value quoted back
         failed = await officer.skip_to("device.failed")
@@ -260,7 +250,7 @@ async def test_key_file_created_private_and_missing_key_refuses(tmp_path: Path) 
     harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY])
     try:
         _, kiosk, sid = await in_call(harness)
-        err = await refused(kiosk, IdentityReport(session_id=sid, record=record().to_dict()))
+        err = await refusal(kiosk, IdentityReport(session_id=sid, record=record().to_dict()))
         assert err.code == "bad_state" and "key" in err.message
         assert await identity_count(harness) == 0
     finally:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -18,31 +17,13 @@ from kiosk.devices.idcard.simulated import SimulatedReader
 from kiosk.identity import Prompt
 from kiosk.ui.idcard_pages import masked_typing
 from kiosk.ui.kiosk_ui import KioskUi
-from shared import i18n
 from shared.protocol import DeviceCommand
-from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
-from shared.ui.theme import apply_theme
 from tests.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
 from tests.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
 
 RESIDENTS = [record(), record(EXPIRED_NUMBER, "测试居民丙", valid_to=dt.date(2020, 1, 1))]
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[QApplication]:
-    old = qapp.styleSheet()
-    apply_theme(qapp, "default", font_family=install_cjk_font(qapp))
-    i18n.set_language("zh_CN")
-    yield qapp
-    qapp.setStyleSheet(old)
 
 
 def run(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> Any:

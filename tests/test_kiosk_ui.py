@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -19,10 +18,9 @@ from kiosk.ui.touch_window import format_mm_ss
 from shared import i18n
 from shared.protocol import CallState, QueueStatus, SessionEnded
 from shared.protocol.messages import Role
-from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
-from shared.ui.theme import apply_theme
 from tests.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
 
 
 class FakeCamera:
@@ -35,22 +33,6 @@ class FakeCamera:
 
     def latest(self) -> np.ndarray:
         return self.frame
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[QApplication]:
-    old = qapp.styleSheet()
-    apply_theme(qapp, "default", font_family=install_cjk_font(qapp))
-    yield qapp
-    qapp.setStyleSheet(old)
-    i18n.set_language("zh_CN")
 
 
 def _make(

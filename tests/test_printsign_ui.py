@@ -21,6 +21,7 @@ from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
 from tests import document_samples as samples
+from tests.qt_helpers import loop_fixture  # noqa: F401
 
 
 class RecordingHub:
@@ -42,13 +43,6 @@ class RecordingHub:
     async def post_json(self, path: str, payload: dict[str, Any]) -> Any:
         self.posts.append((path, payload))
         return {"status": "signed"}
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from backoffice_console.hub import provision
+from backoffice_console.hub import provision, routing
+from backoffice_console.hub.catalogue import import_catalogue_cli
 from backoffice_console.hub.config import HubConfig, load_hub_config
 from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.server import serve
@@ -36,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     user = sub.add_parser("add-user", help="add an officer, technician or admin")
     user.add_argument("--username", required=True)
     user.add_argument("--display-name", required=True)
-    user.add_argument("--role", choices=["officer", "technician", "admin"], default="officer")
+    user.add_argument(
+        "--role", choices=["officer", "supervisor", "technician", "admin"], default="officer"
+    )
+    user.add_argument(
+        "--lines", default="*", help="line codes the officer takes, e.g. civil,medins (* = all)"
+    )
     source = user.add_mutually_exclusive_group(required=True)
     source.add_argument("--password-file", type=Path)
     source.add_argument("--password-stdin", action="store_true")
@@ -45,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     code.add_argument("--point", required=True, help="service point name (created if missing)")
     code.add_argument("--kiosk-name", required=True)
     code.add_argument("--ttl-hours", type=float, default=24.0)
+
+    catalogue = sub.add_parser("import-catalogue", help="import a matter catalogue file")
+    catalogue.add_argument("file", type=Path, help="JSON, or CSV (by the .csv suffix)")
+    catalogue.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
 
     serve = sub.add_parser("serve", help="serve HTTPS and WSS until SIGTERM/SIGINT")
     serve.add_argument("--port", type=int, default=None)
@@ -73,12 +83,15 @@ def run(argv: list[str] | None = None) -> int:
             return 0
         config = _config(args)
         if args.command == "add-user":
+            lines = routing.parse_lines(args.lines)  # before anything is written
             password = _read_password(args)
             user_id = asyncio.run(
                 provision.add_user(
                     config, args.username, args.display_name, Role(args.role), password
                 )
             )
+            if lines != [routing.ALL_LINES]:
+                asyncio.run(routing.set_lines_offline(config.db_url, user_id, lines))
             print(f"user {args.username} added (id {user_id})")
             return 0
         if args.command == "enroll-code":
@@ -88,6 +101,8 @@ def run(argv: list[str] | None = None) -> int:
             print(code, flush=True)
             print(f"valid once, until {expires.astimezone().isoformat()}", file=sys.stderr)
             return 0
+        if args.command == "import-catalogue":
+            return asyncio.run(import_catalogue_cli(config, args.file, args.dry_run))
         setup_logging("hub", config.log_dir, config.log_level)
         asyncio.run(serve(config, args.port))
         return 0

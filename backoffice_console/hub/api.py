@@ -7,7 +7,7 @@ import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -199,7 +199,12 @@ async def sessions(request: web.Request) -> web.Response:
     officer_id = _report_scope(who)
     start, end = _local_day_bounds(request.query.get("day"))
     rows = await hub.calls.list_sessions(start, end, officer_id=officer_id)
-    return web.json_response(dumps=_dumps, data=rows)
+    return web.json_response(dumps=_dumps, data=[await _named(hub, row) for row in rows])
+
+
+async def _named(hub: Hub, row: dict[str, Any]) -> dict[str, Any]:
+    """A sessions-list row with its matter's name (the code stays in `matter`)."""
+    return {**row, "matter_name": await hub.catalogue.matter_name(row.get("matter"))}
 
 
 async def session_detail(request: web.Request) -> web.Response:
@@ -211,7 +216,7 @@ async def session_detail(request: web.Request) -> web.Response:
     )
     if not rows:
         raise HubError(ErrorCode.NOT_FOUND, "no such session")
-    return web.json_response(dumps=_dumps, data=rows[0])
+    return web.json_response(dumps=_dumps, data=await _named(hub, rows[0]))
 
 
 async def audit(request: web.Request) -> web.Response:

@@ -9,9 +9,16 @@ import logging
 from aiohttp import WSCloseCode, web
 
 from backoffice_console.hub import api, documents, ws
+from backoffice_console.hub.callbacks import setup_callbacks
+from backoffice_console.hub.cases import setup_cases
+from backoffice_console.hub.catalogue import setup_catalogue
 from backoffice_console.hub.config import HubConfig
+from backoffice_console.hub.evaluation_routes import setup_evaluation
+from backoffice_console.hub.fleet import setup_fleet
 from backoffice_console.hub.material_export import setup_material_export
 from backoffice_console.hub.materials import setup_materials
+from backoffice_console.hub.reports_http import setup_reports
+from backoffice_console.hub.routing_http import setup_routing
 from backoffice_console.hub.services import HUB_KEY, Hub
 
 log = logging.getLogger(__name__)
@@ -20,6 +27,7 @@ log = logging.getLogger(__name__)
 async def _startup(app: web.Application) -> None:
     hub = app[HUB_KEY]
     await hub.db.migrate()
+    await hub.catalogue.current()  # seeds the sample catalogue into a new hub
     tickets, sessions = await hub.calls.close_leftovers("hub_restart")
     if tickets or sessions:
         log.info("closed %d stale tickets and %d stale sessions", tickets, sessions)
@@ -51,7 +59,14 @@ def build_app(config: HubConfig) -> web.Application:
     ws.add_routes(app)
     setup_materials(app)
     setup_material_export(app)
+    setup_routing(app)
+    setup_callbacks(app)
+    setup_cases(app)
+    setup_catalogue(app)
+    setup_reports(app)
+    setup_evaluation(app)
     app.on_startup.append(_startup)
+    setup_fleet(app)  # after _startup: its own start-up step needs the migrated tables
     app.on_shutdown.append(_shutdown)
     app.on_cleanup.append(_cleanup)
     return app

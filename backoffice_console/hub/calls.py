@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,10 @@ class CallStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Run inside `take`'s transaction once the session row exists (cases open here).
+        self.session_hooks: list[Callable[[AsyncSession, str], Awaitable[Any]]] = []
+        # Checked before a kiosk queues; raises HubError to refuse (hub/fleet.py: closed point).
+        self.join_guard: Callable[[Principal], Awaitable[None]] | None = None
 
     async def audit(
         self, actor: Principal | None, action: str, session_id: str | None = None, **detail: Any
@@ -94,12 +99,22 @@ class CallStore:
 
     # --- queue ---------------------------------------------------------------
 
-    async def join(self, kiosk: Principal, matter: str | None) -> tuple[int, bool]:
+    async def join(
+        self,
+        kiosk: Principal,
+        matter: str | None,
+        priority: str = "normal",
+        line: str | None = None,
+        assistance: bool = False,
+    ) -> tuple[int, bool]:
         """The kiosk's waiting ticket, created if it has none: `(ticket_id, created)`.
 
-        A second join while waiting keeps the ticket and its place (the matter is
-        updated), so a kiosk that retries after a lost ack is not sent to the back.
+        A second join while waiting keeps the ticket and its place (the matter and
+        routing fields are updated), so a kiosk that retries after a lost ack is not
+        sent to the back. `priority`/`line`/`assistance`: see hub/routing.py.
         """
+        if self.join_guard is not None:
+            await self.join_guard(kiosk)
         async with self._db.session() as s, s.begin():
             # One join per kiosk at a time (two connections, or two hubs on PostgreSQL),
             # so the look-up below and the insert cannot make a second waiting ticket.
@@ -109,10 +124,13 @@ class CallStore:
             ticket = await s.scalar(
                 select(Ticket).where(Ticket.kiosk_id == kiosk.subject_id, Ticket.state == WAITING)
             )
+            routing = {"priority": priority, "line": line, "assistance": assistance}
             if ticket is not None:
                 ticket.matter = matter
+                for key, value in routing.items():
+                    setattr(ticket, key, value)
                 return ticket.id, False
-            ticket = Ticket(kiosk_id=kiosk.subject_id, matter=matter, state=WAITING)
+            ticket = Ticket(kiosk_id=kiosk.subject_id, matter=matter, state=WAITING, **routing)
             s.add(ticket)
             await s.flush()
             s.add(audit_entry(kiosk, "queue.join", ticket_id=ticket.id, matter=matter))
@@ -155,6 +173,9 @@ class CallStore:
                         kiosk_name=kiosk_name[:200],
                         matter=ticket.matter,
                         waiting_since=ticket.created_at,
+                        line=ticket.line,
+                        priority=ticket.priority,
+                        overdue=ticket.flagged_overdue_at is not None,
                     ),
                 )
                 for ticket, kiosk_name, point_name in rows
@@ -201,6 +222,8 @@ class CallStore:
                 )
             )
             await s.flush()
+            for hook in self.session_hooks:
+                await hook(s, session_id)
             s.add(audit_entry(officer, "session.start", session_id, ticket_id=ticket_id))
             return TakenTicket(session_id, ticket_id, kiosk_id, point_name, kiosk_name)
 

@@ -34,6 +34,16 @@ class HubConfig(BaseModel):
     heartbeat_s: float = Field(default=20.0, gt=0)
     login_failures_allowed: int = Field(default=5, ge=1)
     login_failure_window_s: float = Field(default=300.0, gt=0)
+    sms_outbox: Path = Path("var/sms-outbox.jsonl")
+    """File SMS gateway's outbox (JSON lines; relative to config_dir)."""
+    rating_followup_min: float = Field(default=30.0, gt=0)
+    """A session ended this long ago without a rating gets a follow-up."""
+    circulation_hop_workdays: dict[str, int] = Field(default_factory=dict)
+    """Overrides of the working days originals may stay in one state (`hub/circulation.py`)."""
+    priority_ratio: int = Field(default=3, ge=1)
+    """Routing: after this many priority (70+/assistance) takes in a row, a normal ticket."""
+    overdue_after_s: float = Field(default=900.0, gt=0)
+    """Routing: a ticket waiting longer than this is flagged overdue (and audited once)."""
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> HubConfig:

@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
+from backoffice_console.hub.accounts import Principal
 from backoffice_console.hub.calls import CallStore, SessionParties
 from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.identity import (
@@ -48,6 +50,8 @@ class DeviceRelay:
         self.calls = calls
         self.registry = registry
         self.identities = identities
+        # Told of each relayed command and progress report (the case timeline listens).
+        self.observers: list[Callable[[Principal, BaseModel], Awaitable[None]]] = []
 
     async def handle(self, conn: Connection, message: BaseModel) -> None:
         """Carry out one device message (already role-checked); raises `HubError`."""
@@ -57,6 +61,8 @@ class DeviceRelay:
             parties = await self.calls.holder_check(message.session_id, conn.principal)
             await _ack(conn, message.id)
             await self._to_console(parties, message.model_copy(update={"id": None}))
+            for observer in self.observers:
+                await observer(conn.principal, message)
         elif isinstance(message, DeviceFailed):
             parties = await self.calls.holder_check(message.session_id, conn.principal)
             await self.calls.audit(
@@ -90,6 +96,8 @@ class DeviceRelay:
         await _ack(conn, message.id)
         await send_all(kiosk, message.model_copy(update={"id": None}))
         log.info("%r: device command %s relayed", conn, message.kind)
+        for observer in self.observers:
+            await observer(conn.principal, message)
 
     async def _identity(self, conn: Connection, message: IdentityReport) -> None:
         parties = await self.calls.holder_check(message.session_id, conn.principal)

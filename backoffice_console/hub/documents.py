@@ -17,9 +17,10 @@ HTTP API (all audited, all JSON errors in the API's shape):
   No strokes -> 422 `empty_signature`. `POST .../unsigned` `{"reason"}` records
   that the resident could not sign.
 
-The case number is derived from the session (`case_number_for`) until the case
-model exists. PDFs and their source models are stored AES-GCM encrypted with the
-identity vault (they name the resident), bound to the session id.
+The case number is that of the session's case (`case_store.case_number_of`); a
+session without a case (opened before cases existed) falls back to `case_number_for`.
+PDFs and their source models are stored AES-GCM encrypted with the identity vault
+(they name the resident), bound to the session id.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from sqlalchemy import select
 from backoffice_console.hub.accounts import Principal
 from backoffice_console.hub.api import json_error, principal_of, read_body
 from backoffice_console.hub.calls import audit_entry
+from backoffice_console.hub.case_store import case_number_of, record_event
+from backoffice_console.hub.circulation import open_for_slip
 from backoffice_console.hub.db import Database, StoredDocument, StoredMaterial, utcnow
 from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.identity import IdentityVault
@@ -147,8 +150,11 @@ class DocumentStore:
     ) -> Receipt | TransmittalSlip | FormDocument:
         info = await self._session_info(session_id)
         started = dt.datetime.fromisoformat(info["started_at"])
-        case_number = case_number_for(session_id, started)
-        matter = (info.get("matter") or "").strip() or _t("matter.default")
+        case_number = await case_number_of(self._db, session_id) or case_number_for(
+            session_id, started
+        )
+        code = (info.get("matter") or "").strip() or None
+        matter = await self._hub.catalogue.matter_name(code) or code or _t("matter.default")
         point = info["point_name"]
         now = utcnow().astimezone()
         if kind == "receipt":
@@ -232,6 +238,12 @@ class DocumentStore:
             s.add(
                 audit_entry(officer, "document.create", session_id, document_id=row.id, kind=kind)
             )
+            if isinstance(model, TransmittalSlip):  # its QR code carries the circulation code
+                await open_for_slip(
+                    s, session_id, code=model.slip_number, case_no=model.case_number,
+                    items=[item.model_dump(mode="json") for item in model.items],
+                    location=model.service_point,
+                )  # fmt: skip
         log.info("document %s (%s) rendered for a session", row.id, kind)
         return row
 
@@ -311,6 +323,7 @@ class DocumentStore:
                     points=points,
                 )
             )
+            await record_event(s, row.session_id, "document.signed", kiosk, document_id=row.id)
         log.info("document %s signed (%d strokes)", row.id, len(strokes))
         return stored
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice_console.hub.accounts import Principal
 from backoffice_console.hub.calls import audit_entry
@@ -59,6 +62,8 @@ class IdentityVault:
             raise IdentityKeyError(f"the identity key must be {_KEY_BYTES} bytes")
         self._aead = AESGCM(key)
         self.key_id = hashlib.sha256(b"vw-identity-key:" + key).hexdigest()[:16]
+        # A separate key for HMACs (the case's last-4 digest), derived so it never equals `key`.
+        self.digest_key = hmac.new(key, b"vw-case-last4", hashlib.sha256).digest()
 
     @classmethod
     def from_file(cls, path: Path) -> IdentityVault:
@@ -177,6 +182,10 @@ class IdentityStore:
     def __init__(self, db: Database, vault: IdentityVault | None) -> None:
         self._db = db
         self.vault = vault
+        # Run in `store`'s transaction (the case notes the identity's last-4 digest).
+        self.store_hooks: list[
+            Callable[[AsyncSession, str, IdentityRecord, Principal], Awaitable[None]]
+        ] = []
 
     def _need_vault(self) -> IdentityVault:
         if self.vault is None:
@@ -212,6 +221,8 @@ class IdentityStore:
                     card_type=record.card_type.value,
                 )
             )
+            for hook in self.store_hooks:
+                await hook(s, session_id, record, kiosk)
             return row.id
 
     async def latest(self, session_id: str, reader: Principal, action: str) -> StoredRecord:

@@ -21,6 +21,7 @@ identities.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -36,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice_console.hub.accounts import Principal
 from backoffice_console.hub.api import principal_of
 from backoffice_console.hub.calls import audit_entry
+from backoffice_console.hub.case_store import record_event
 from backoffice_console.hub.db import CallSession, StoredMaterial, utcnow
 from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.identity import IdentityVault
@@ -128,21 +130,35 @@ class MaterialService:
         data: bytes,
         sha256: str,
         command_id: str | None,
+        *,
+        cs: CallSession | None = None,
     ) -> StoreResult:
-        """Validate and store one page; idempotent on `sha256`. Raises `HubError`."""
-        cs = await self._kiosk_session(session_id, kiosk)
+        """Validate and store one page; idempotent on `sha256`. Raises `HubError`.
+
+        `cs` is the session when the caller has just checked it (`_kiosk_session`).
+        """
+        if cs is None:
+            cs = await self._kiosk_session(session_id, kiosk)
         if hashlib.sha256(data).hexdigest() != sha256:
             await self.refuse(kiosk, session_id, "digest_mismatch")
             raise HubError(ErrorCode.INVALID_IMAGE, "the body does not match X-Content-SHA256")
-        earlier = await self._existing(session_id, sha256)
-        if earlier is not None:
-            return earlier
         vault = self._vault()
         loop = asyncio.get_running_loop()
+        # The image work starts at once and the duplicate lookup runs meanwhile: a page
+        # arrives twice only after a lost reply, so the rare wasted check costs less than
+        # waiting for the database before every new page.
+        checking = loop.run_in_executor(self._executor, check_page_image, data, self.max_bytes)
         try:
-            page = await loop.run_in_executor(
-                self._executor, check_page_image, data, self.max_bytes
-            )
+            earlier = await self._existing(session_id, sha256)
+        except BaseException:
+            checking.cancel()
+            raise
+        if earlier is not None:
+            with contextlib.suppress(InvalidImage):
+                await checking
+            return earlier
+        try:
+            page = await checking
         except InvalidImage as exc:
             await self.refuse(kiosk, session_id, exc.reason)
             raise HubError(ErrorCode.INVALID_IMAGE, f"{exc.reason}: {exc.detail}") from None
@@ -233,6 +249,9 @@ class MaterialService:
                     height=page.height,
                 )
             )
+            await record_event(
+                s, cs.id, "page.added", kiosk, material_id=row.id, page_no=row.page_no
+            )
             return StoreResult(row.id, row.page_no, False)
 
     async def _readable(self, s: Any, row: StoredMaterial | None, who: Principal) -> None:
@@ -307,13 +326,13 @@ async def post_material(request: web.Request) -> web.Response:
     command_id = request.headers.get("X-Command-Id") or None
     if command_id is not None and not _COMMAND_RE.match(command_id):
         raise HubError(ErrorCode.BAD_MESSAGE, "X-Command-Id is malformed")
-    await service._kiosk_session(session_id, who)  # refuse before reading a large body
+    cs = await service._kiosk_session(session_id, who)  # refuse before reading a large body
     try:
         data = await _read_body(request, service.max_bytes)
     except HubError:
         await service.refuse(who, session_id, "too_large")
         raise
-    result = await service.upload(session_id, who, data, sha256, command_id)
+    result = await service.upload(session_id, who, data, sha256, command_id, cs=cs)
     return web.json_response(
         {"material_id": result.material_id, "page_no": result.page_no,
          "duplicate": result.duplicate},

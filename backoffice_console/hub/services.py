@@ -11,11 +11,13 @@ from backoffice_console.hub import __version__
 from backoffice_console.hub.accounts import AccountStore
 from backoffice_console.hub.auth import RateLimiter
 from backoffice_console.hub.calls import CallStore
+from backoffice_console.hub.catalogue_store import CatalogueStore
 from backoffice_console.hub.config import HubConfig
 from backoffice_console.hub.db import Database
 from backoffice_console.hub.devices import DeviceRelay
 from backoffice_console.hub.identity import IdentityKeyError, IdentityStore, IdentityVault
 from backoffice_console.hub.registry import Registry
+from backoffice_console.hub.routing import Router
 from backoffice_console.hub.signaling import Signaling
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ class Hub:
     login_limiter: RateLimiter
     ip_limiter: RateLimiter
     identities: IdentityStore
+    catalogue: CatalogueStore
     version: str = __version__
     websockets: set[web.WebSocketResponse] = field(default_factory=set)
 
@@ -50,6 +53,7 @@ class Hub:
             log.error("identity storage disabled: %s", exc)
             vault = None
         identities = IdentityStore(db, vault)
+        catalogue = CatalogueStore(db)
         window = config.login_failure_window_s
         return cls(
             config=config,
@@ -58,12 +62,23 @@ class Hub:
             calls=calls,
             registry=registry,
             signaling=Signaling(
-                calls, registry, config.ice_servers, DeviceRelay(calls, registry, identities)
+                calls,
+                registry,
+                config.ice_servers,
+                DeviceRelay(calls, registry, identities),
+                router=Router(
+                    db,
+                    calls,
+                    catalogue,
+                    priority_ratio=config.priority_ratio,
+                    overdue_after_s=config.overdue_after_s,
+                ),
             ),
             login_limiter=RateLimiter(config.login_failures_allowed, window),
             # One address may hold several users (a centre behind NAT): a looser limit.
             ip_limiter=RateLimiter(config.login_failures_allowed * 4, window),
             identities=identities,
+            catalogue=catalogue,
         )
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
+from backoffice_console.hub import transfer
 from backoffice_console.hub.calls import CallStore, SessionParties
 from backoffice_console.hub.db import utcnow
 from backoffice_console.hub.devices import (
@@ -26,6 +28,7 @@ from backoffice_console.hub.devices import (
 )
 from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.registry import Connection, Registry, send_all
+from backoffice_console.hub.routing import Router
 from shared.protocol import (
     Ack,
     CallStateReport,
@@ -35,7 +38,6 @@ from shared.protocol import (
     ProtocolError,
     QueueJoin,
     QueueLeave,
-    QueueSnapshot,
     QueueStatus,
     Role,
     RtcAnswer,
@@ -47,6 +49,7 @@ from shared.protocol import (
     Welcome,
     decode_client_message,
 )
+from shared.protocol.routing import SessionTransfer, TicketNext
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,15 @@ KIOSK_MESSAGES = (
     SessionEnd,
     *KIOSK_DEVICE_MESSAGES,
 )
-CONSOLE_MESSAGES = (TicketTake, RtcAnswer, CallStateReport, SessionEnd, *CONSOLE_DEVICE_MESSAGES)
+CONSOLE_MESSAGES = (
+    TicketTake,
+    TicketNext,
+    SessionTransfer,
+    RtcAnswer,
+    CallStateReport,
+    SessionEnd,
+    *CONSOLE_DEVICE_MESSAGES,
+)
 CONSOLE_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
@@ -79,12 +90,17 @@ class Signaling:
         registry: Registry,
         ice_servers: list[IceServer],
         devices: DeviceRelay | None = None,
+        *,
+        router: Router,
     ) -> None:
         self.calls = calls
+        self.router = router
         self.registry = registry
         self.devices = devices
         self.ice_servers = list(ice_servers)
         self.stopping = False
+        # Told a session id once both sides know of the session (cases push their summary).
+        self.after_take: list[Callable[[str], Awaitable[None]]] = []
         # Serialises queue broadcasts so a slower, older snapshot never overtakes a newer one.
         self._queue_lock = asyncio.Lock()
 
@@ -102,8 +118,7 @@ class Signaling:
             )
         )
         if p.role in CONSOLE_ROLES:
-            waiting = await self.calls.waiting()
-            await conn.send(QueueSnapshot(tickets=[info for _, info in waiting]))
+            await conn.send(await self.router.snapshot_for(p))
 
     async def disconnected(self, conn: Connection, last: bool) -> None:
         """After a connection closed: when it was its subject's last, clean up after them."""
@@ -113,6 +128,7 @@ class Signaling:
         if p.is_kiosk:
             if await self.calls.leave(p.subject_id, p, reason="disconnect") is not None:
                 await self.publish_queue()
+            await transfer.kiosk_gone(self, p)  # a call parked in a line's queue ends too
         elif p.role not in CONSOLE_ROLES:
             return
         for session_id in await self.calls.live_sessions(p):
@@ -157,7 +173,8 @@ class Signaling:
                 raise HubError(ErrorCode.BAD_STATE, "device commands are not enabled on this hub")
             await self.devices.handle(conn, message)
         elif isinstance(message, QueueJoin):
-            ticket_id, created = await self.calls.join(p, message.matter)
+            fields = await self.router.join_fields(message)
+            ticket_id, created = await self.calls.join(p, message.matter, **fields)
             if not created:
                 self.registry.positions.pop(ticket_id, None)  # re-send its status
             await self._ack(conn, message.id)
@@ -169,6 +186,11 @@ class Signaling:
                 await self.publish_queue()
         elif isinstance(message, TicketTake):
             await self._take(conn, message)
+        elif isinstance(message, TicketNext):
+            ticket_id = await self.router.next_for(p)
+            await self._take(conn, TicketTake(id=message.id, ticket_id=ticket_id))
+        elif isinstance(message, SessionTransfer):
+            await transfer.transfer(self, conn, message)
         elif isinstance(message, RtcOffer):
             parties = await self.calls.record_offer(message.session_id, p)
             await self._ack(conn, message.id)
@@ -185,6 +207,9 @@ class Signaling:
             relay_state = CallStateReport(session_id=message.session_id, state=message.state)
             await self._to_other_side(parties, p.role, relay_state)
         elif isinstance(message, SessionEnd):
+            if await transfer.kiosk_hangs_up_waiting(self, p, message.session_id):
+                await self._ack(conn, message.id)
+                return
             ended_parties = await self.calls.end(
                 message.session_id, p, message.reason, p.role.value
             )
@@ -198,6 +223,9 @@ class Signaling:
 
     async def _take(self, conn: Connection, message: TicketTake) -> None:
         officer = conn.principal
+        await self.router.check_take(message.ticket_id, officer)
+        if await transfer.take_transferred(self, conn, message):
+            return
         taken = await self.calls.take(message.ticket_id, officer)
         if not self.registry.kiosk(taken.kiosk_id):
             # The kiosk went away between its last message and this take.
@@ -206,6 +234,9 @@ class Signaling:
             raise HubError(ErrorCode.NOT_FOUND, "the kiosk of this ticket is no longer connected")
         self.registry.session_console[taken.session_id] = conn
         await self._ack(conn, message.id)
+        # The queue first: routing's snapshot takes a few queries, and a late one would
+        # overtake the call's first signaling at the console.
+        await self.publish_queue()
         common = {
             "session_id": taken.session_id,
             "ticket_id": taken.ticket_id,
@@ -218,7 +249,8 @@ class Signaling:
         peer = f"{taken.point_name} {taken.kiosk_name}".strip()[:200]
         await conn.send(SessionStarted(offerer=False, peer_name=peer, **common))
         log.info("%r took ticket %d", conn, taken.ticket_id)
-        await self.publish_queue()
+        for hook in self.after_take:
+            await hook(taken.session_id)
 
     # --- fan-out -------------------------------------------------------------
 
@@ -237,9 +269,10 @@ class Signaling:
     async def publish_queue(self) -> None:
         """Send the queue to every console and new positions to the kiosks whose place changed."""
         async with self._queue_lock:
-            waiting = await self.calls.waiting()
-            snapshot = QueueSnapshot(tickets=[info for _, info in waiting])
-            await send_all(self.registry.queue_watchers(), snapshot)
+            # Served order (routing rules); each officer sees the tickets of their lines.
+            waiting = await self.router.served()
+            for watcher in self.registry.queue_watchers():
+                await watcher.send(await self.router.snapshot_for(watcher.principal, waiting))
             positions = self.registry.positions
             still_waiting = {info.ticket_id for _, info in waiting}
             for ticket_id in list(positions):

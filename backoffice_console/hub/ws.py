@@ -7,6 +7,7 @@ import logging
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from backoffice_console.hub.api import principal_of
+from backoffice_console.hub.fleet import kiosk_presence
 from backoffice_console.hub.registry import Connection
 from backoffice_console.hub.services import HUB_KEY
 from shared.protocol import MAX_MESSAGE_BYTES
@@ -31,6 +32,7 @@ def add_routes(app: web.Application) -> None:
         try:
             if principal.is_kiosk:
                 await hub.accounts.touch_kiosk(principal.subject_id)
+                await kiosk_presence(request.app, principal.subject_id, True)
             await hub.signaling.connected(conn)
             async for msg in socket:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -45,6 +47,8 @@ def add_routes(app: web.Application) -> None:
         finally:
             hub.websockets.discard(socket)
             last = hub.registry.remove(conn)
+            if last and principal.is_kiosk:
+                await kiosk_presence(request.app, principal.subject_id, False)
             log.info("%r closed (code %s)", conn, socket.close_code)
             try:
                 await hub.signaling.disconnected(conn, last)

@@ -18,7 +18,9 @@ from typing import Any
 
 from backoffice_console.app import Phase
 from backoffice_console.identity import ReadState
+from backoffice_console.ui.autopilot_case import close_case
 from backoffice_console.ui.autopilot_documents import print_and_sign
+from backoffice_console.ui.autopilot_office import office_tabs
 from backoffice_console.ui.autopilot_pages import capture_pages
 from backoffice_console.ui.presenter import ConsolePresenter
 from shared.i18n import tr
@@ -87,6 +89,8 @@ class Autopilot:
         while self.calls < self.options.max_calls:
             await self._one_call()
         await self._history()
+        # 报表 and 设备运维 as far as the role has them (issues 6, 7).
+        await office_tabs(self.presenter, self._screenshot if self.options.screenshots else None)
 
     # --- steps -----------------------------------------------------------------
 
@@ -171,6 +175,7 @@ class Autopilot:
                     self.presenter, self.options.pages, shoot, export
                 )
                 await print_and_sign(self.presenter, shoot)
+                await close_case(self.presenter, shoot)  # outcome 当场办结 (issue 6)
             if self.options.hangup_after is not None:
                 remaining = self.options.hangup_after - (time.monotonic() - connected_at)
                 await _sleep_while(main.in_call_view, max(0.0, remaining))
@@ -204,6 +209,7 @@ class Autopilot:
         if panel.view.state is ReadState.FAILED:
             log.error("autopilot: the ID card read failed (%s)", panel.view.error_code)
         if main.in_call_view() and self.options.screenshots is not None:
+            main.call.show_panel(panel)  # its tab to the front
             await asyncio.sleep(0.3)  # let the panel paint
             self._screenshot("console-identity.png")
 
@@ -239,6 +245,10 @@ class Autopilot:
             receipt_printed=self.presenter.controller.documents.printed.get("receipt", 0) > 0,
             form_signed=self.presenter.controller.documents.signed > 0,
             pages_shown=self.pages_shown,
+            doccam_frames_received=stats.extra.get("doccam_frames_received", 0),
+            case=stats.extra.get("case"),
+            report=stats.extra.get("report"),
+            fleet=stats.extra.get("fleet"),
             error=self.error,
         )
 

@@ -73,6 +73,7 @@ async def print_and_sign(
         return
     form = panel.view.latest("form.sign")
     if form is not None and form.signed_png is not None and main.in_call_view():
+        main.call.show_panel(panel)  # its tab to the front
         await asyncio.sleep(0.2)  # let the list lay out its new thumbnail
         if screenshot is not None and main.in_call_view():
             screenshot("console-signed.png")

@@ -1,6 +1,9 @@
 """The console autopilot's part in materials (issue 4).
 
-Once the resident's card was read, it clicks 拍摄材料 `count` times, each time
+First it looks at the kiosk's document camera (the call's second video track):
+it waits for the preview in the picture-in-picture, clicks 放大 so the document
+camera fills the call view (page outlined), takes `console-doccam.png`, and clicks
+缩小 again. Once the resident's card was read, it clicks 拍摄材料 `count` times, each time
 waiting until the page's thumbnail appears in the materials panel (or the kiosk
 reports why it could not, or the call ends), and then takes
 `console-materials.png`; with `export_to` it then saves the pages as one PDF there
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backoffice_console.identity import ReadState
+from backoffice_console.ui.call_view import CallView
 from backoffice_console.ui.presenter import ConsolePresenter
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,36 @@ log = logging.getLogger(__name__)
 POLL_S = 0.05
 PAGE_WAIT_S = 30.0
 """Per page: the simulated camera lays the next page within ~9 s, so this is generous."""
+DOCCAM_WAIT_S = 10.0
+OUTLINE_WAIT_S = 4.0
+
+
+async def show_doccam(call: CallView, screenshot: Callable[[str], None]) -> bool:
+    """Enlarge the document camera, screenshot it, shrink it back; False when no preview came."""
+    pane = call.doccam
+
+    async def until(predicate: Callable[[], bool], timeout: float) -> bool:
+        try:
+            async with asyncio.timeout(timeout):
+                while not predicate():  # noqa: ASYNC110 - watching widgets
+                    await asyncio.sleep(POLL_S)
+        except TimeoutError:
+            return False
+        return True
+
+    if not await until(lambda: pane.doccam_view.frames_painted > 0, DOCCAM_WAIT_S):
+        log.error("autopilot: no document-camera preview within %g s", DOCCAM_WAIT_S)
+        return False
+    pane.swap_button.click()
+    view = pane.doccam_view
+    painted, found = view.frames_painted, view.outlines_found
+    # A page lies under the camera most of the time: wait a little for its outline.
+    await until(lambda: view.frames_painted > painted and view.outlines_found > found,
+                OUTLINE_WAIT_S)  # fmt: skip
+    await asyncio.sleep(0.3)  # let the outline paint
+    screenshot("console-doccam.png")
+    pane.swap_button.click()
+    return True
 
 
 async def capture_pages(
@@ -38,6 +72,8 @@ async def capture_pages(
         # A kiosk that did not answer the card read will not answer this either.
         log.info("autopilot: no identity, so no pages asked for")
         return 0
+    if screenshot is not None:
+        await show_doccam(main.call, screenshot)
     for n in range(count):
         if not main.in_call_view():
             break
@@ -65,6 +101,7 @@ async def capture_pages(
             break
     shown = panel.pages.count()
     if shown and main.in_call_view() and screenshot is not None:
+        main.call.show_panel(panel)  # its tab to the front
         await asyncio.sleep(0.3)  # let the thumbnails paint
         if main.in_call_view():
             screenshot("console-materials.png")

@@ -46,6 +46,7 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self.loads = 0
         """How many times rows were set (the autopilot waits for a fresh load)."""
+        self.session_ids: list[str] = []
         self.count = QLabel(tr("console", "history.count", n=0))
         self.count.setProperty("role", "title")
         self.message = QLabel("")
@@ -80,6 +81,7 @@ class HistoryPanel(QWidget):
     def set_rows(self, rows: list[HistoryRow]) -> None:
         """Show `rows` (newest first, as the controller sorts them)."""
         self.message.setText("")
+        self.session_ids = [row.session_id for row in rows]
         self.table.setRowCount(len(rows))
         for index, row in enumerate(rows):
             started = row.started_at.astimezone().strftime("%H:%M:%S") if row.started_at else ""
@@ -100,6 +102,18 @@ class HistoryPanel(QWidget):
                 self.table.setItem(index, col, item)
         self.count.setText(tr("console", "history.count", n=len(rows)))
         self.loads += 1
+
+    def set_ratings(self, levels: dict[str, int]) -> None:
+        """The residents' ratings (好差评) of the rows, in a last column added on first use."""
+        if self.table.columnCount() == len(COLUMNS):
+            self.table.insertColumn(len(COLUMNS))
+            self.table.setHorizontalHeaderItem(
+                len(COLUMNS), QTableWidgetItem(tr("evaluation", "history.rating"))
+            )
+        for index, session_id in enumerate(self.session_ids):
+            level = levels.get(session_id)
+            text = tr("evaluation", f"level.{level}") if level is not None else ""
+            self.table.setItem(index, len(COLUMNS), QTableWidgetItem(text))
 
     def show_error(self, text: str) -> None:
         """A load failure, shown next to the refresh button."""

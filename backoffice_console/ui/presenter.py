@@ -22,13 +22,22 @@ from backoffice_console.app import (
     ConsoleObserver,
     QueueEntry,
 )
+from backoffice_console.cases import CaseView
 from backoffice_console.documents import DocumentsView, PreviewError, render_first_page
+from backoffice_console.evaluation import ratings_of_day
 from backoffice_console.identity import IdentityView
 from backoffice_console.materials import MaterialsView
+from backoffice_console.ui.callbacks_tab import CallbacksTab, install_callbacks_tab
+from backoffice_console.ui.case_wiring import install_cases
+from backoffice_console.ui.catalogue_tab import CatalogueTab, install_catalogue_tab
 from backoffice_console.ui.documents_panel import DocumentViewer
+from backoffice_console.ui.evaluation_tabs import EvaluationTabs, install_evaluation_tabs
+from backoffice_console.ui.fleet_tab import FleetTab, install_fleet_tab
 from backoffice_console.ui.login import LoginWindow
 from backoffice_console.ui.main_window import MainWindow
 from backoffice_console.ui.materials_panel import PageViewer
+from backoffice_console.ui.reports_tab import ReportsTab, install_reports_tab
+from backoffice_console.ui.routing_wiring import install_routing
 from shared.i18n import tr
 from shared.tasks import TaskKeeper
 from shared.ui.video_view import FrameGetter
@@ -50,8 +59,15 @@ class ConsolePresenter(ConsoleObserver):
         self.login = LoginWindow()
         self.main = MainWindow(controller.hub_now, overdue_after_s)
         self.main.call.set_sources(controller.remote_frame_getter(), local_preview)
+        self.main.call.set_doccam_source(controller.doccam_frame_getter())
         self._tasks = TaskKeeper("console-ui")
         self.last_notice: str | None = None
+        self.fleet: FleetTab | None = None
+        self.callbacks: CallbacksTab | None = None  # 回电请求 (issue 6), added at login
+        self.reports: ReportsTab | None = None  # 报表 (issue 6), added at login
+        self.catalogue: CatalogueTab | None = None  # 事项目录 (issue 6), admins, at login
+        self.evaluation: EvaluationTabs | None = None  # 整改 and 原件流转 (issue 6), at login
+        """The 设备运维 tab, added at login for admins and technicians."""
 
         self.login.submitted.connect(self._on_login)
         self.main.queue.take_requested.connect(self._on_take)
@@ -71,6 +87,8 @@ class ConsolePresenter(ConsoleObserver):
         self.document_viewers: list[DocumentViewer] = []
         self.main.history.refresh_requested.connect(self._on_refresh_history)
         self.main.tabs.currentChanged.connect(self._on_tab)
+        self.routing = install_routing(self)  # 接下一位 and 转接
+        self.cases = install_cases(self)  # the case panel beside the video
 
     def _run(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.start(coro, name)
@@ -98,6 +116,23 @@ class ConsolePresenter(ConsoleObserver):
         self.main.set_connected(True)
         self.main.show()
         self.login.hide()
+        if self.fleet is None:
+            role = self.controller.user.get("role")
+            self.fleet = install_fleet_tab(self.main.tabs, role, lambda: self.controller.hub)
+            self.callbacks = install_callbacks_tab(
+                self.main.tabs, role, lambda: self.controller.hub
+            )
+        if self.reports is None:
+            self.reports = install_reports_tab(
+                self.main.tabs, self.controller.user.get("role"), lambda: self.controller.hub
+            )
+            self.catalogue = install_catalogue_tab(
+                self.main.tabs, self.controller.user.get("role"), lambda: self.controller.hub
+            )
+        if self.evaluation is None:
+            self.evaluation = install_evaluation_tabs(
+                self.main.tabs, self.controller.user.get("role"), lambda: self.controller.hub
+            )
         self._run(self._load_history(), "history")
 
     def _on_take(self, ticket_id: int) -> None:
@@ -141,6 +176,8 @@ class ConsolePresenter(ConsoleObserver):
             self.main.history.show_error(tr("console", exc.key))
             return
         self.main.history.set_rows(rows)
+        if self.controller.hub is not None:  # 好差评 of those sessions (issue 6)
+            self.main.history.set_ratings(await ratings_of_day(self.controller.hub))
 
     # --- controller -> widgets (ConsoleObserver) -------------------------------
 
@@ -156,6 +193,7 @@ class ConsolePresenter(ConsoleObserver):
         """Show the call view."""
         self.main.queue.show_message("")
         self.main.call.start_call(call.peer_name, call.started_monotonic)
+        self.main.call.kiosk_health.follow(self.controller.hub, call.session_id, self._run)
         self.main.show_call()
 
     def call_state_changed(self, call: CallInfo) -> None:
@@ -165,6 +203,7 @@ class ConsolePresenter(ConsoleObserver):
     def call_ended(self, session_id: str, reason: str, by: str | None) -> None:
         """Back to the queue; the history gains a row."""
         self.main.call.end_call()
+        self.main.call.kiosk_health.stop()
         self.main.show_queue()
         self.main.queue.show_message(tr("console", "notice.call_ended"))
         self._run(self._load_history(), "history")
@@ -229,6 +268,10 @@ class ConsolePresenter(ConsoleObserver):
         """The documents panel follows the controller's documents desk."""
         self.main.call.documents.show_view(view)
 
+    def case_changed(self, view: CaseView) -> None:
+        """The case panel follows the controller's case desk."""
+        self.cases.show(view)
+
     def _on_print(self, kind: str) -> None:
         desk = self.controller.documents
         action = desk.print_document("slip" if kind == "slip" else "receipt")
@@ -272,5 +315,11 @@ class ConsolePresenter(ConsoleObserver):
     async def close(self) -> None:
         """Stop UI tasks and close the windows (the controller is closed by its owner)."""
         await self._tasks.cancel_all()
+        if self.callbacks is not None:
+            await self.callbacks.close()
+        if self.reports is not None:
+            await self.reports.close()
+        if self.catalogue is not None:
+            await self.catalogue.close()
         for window in (self.login, self.main, *self.document_viewers):
             window.close()

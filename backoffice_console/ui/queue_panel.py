@@ -1,4 +1,4 @@
-"""The live queue: waiting residents oldest first, waiting time ticking every second, 接听."""
+"""The live queue in the hub's served order: waiting time, priority badges, 接听, 接下一位."""
 
 from __future__ import annotations
 
@@ -24,13 +24,16 @@ from shared.i18n import tr
 
 OVERDUE_BACKGROUND = QColor("#fde2e1")
 OVERDUE_FOREGROUND = QColor("#a50d26")
-COL_POINT, COL_KIOSK, COL_MATTER, COL_WAITING = range(4)
+COL_POINT, COL_KIOSK, COL_MATTER, COL_WAITING, COL_LINE, COL_BADGE = range(6)
+BADGE_COLOURS = {"elderly": "#b35c00", "assistance": "#1f5fa8", "transfer": "#6a1b9a"}
 
 
 class QueuePanel(QWidget):
     """Shows `QueueEntry`s; emits `take_requested(ticket_id)` when 接听 is clicked."""
 
     take_requested = Signal(int)
+    next_requested = Signal()
+    """接下一位: take the next ticket of my lines by the hub's rules."""
 
     def __init__(
         self,
@@ -66,6 +69,10 @@ class QueuePanel(QWidget):
         self.take_button.setObjectName("takeButton")
         self.take_button.setMinimumSize(160, 48)
         self.take_button.clicked.connect(self.request_take)
+        self.next_button = QPushButton(tr("routing", "queue.next"))
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setMinimumSize(160, 48)
+        self.next_button.clicked.connect(self.request_next)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -73,6 +80,7 @@ class QueuePanel(QWidget):
         top.addWidget(self.count)
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.next_button)
         bottom.addWidget(self.take_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -88,7 +96,7 @@ class QueuePanel(QWidget):
 
     @staticmethod
     def _make_table() -> QTableWidget:
-        table = QTableWidget(0, 4)
+        table = QTableWidget(0, 6)
         table.setObjectName("queueTable")
         table.setAccessibleName(tr("console", "queue.title"))
         table.setHorizontalHeaderLabels(
@@ -97,6 +105,8 @@ class QueuePanel(QWidget):
                 tr("console", "queue.col.kiosk"),
                 tr("console", "queue.col.matter"),
                 tr("console", "queue.col.waiting"),
+                tr("routing", "queue.col.line"),
+                tr("routing", "queue.col.priority"),
             ]
         )
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -109,26 +119,30 @@ class QueuePanel(QWidget):
         header.setSectionResizeMode(COL_KIOSK, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_MATTER, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_WAITING, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_LINE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_BADGE, QHeaderView.ResizeMode.ResizeToContents)
         return table
 
     # --- content -------------------------------------------------------------
 
     def set_entries(self, entries: list[QueueEntry]) -> None:
-        """Replace the rows (oldest first), keeping the selected ticket selected if still there."""
+        """Replace the rows in the hub's served order, keeping the selected ticket selected."""
         selected = self.selected_ticket_id()
-        self._entries = sorted(entries, key=lambda e: (e.waiting_since, e.ticket_id))
+        self._entries = list(entries)
         self.table.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):
-            matter = entry.matter or tr("console", "queue.no_matter")
+            matter = entry.matter_name or entry.matter or tr("console", "queue.no_matter")
             for col, text in (
                 (COL_POINT, entry.point_name),
                 (COL_KIOSK, entry.kiosk_name),
                 (COL_MATTER, matter),
                 (COL_WAITING, ""),
+                (COL_LINE, entry.line or tr("console", "queue.no_matter")),
+                (COL_BADGE, badge_text(entry)),
             ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, entry.ticket_id)
-                if col == COL_WAITING:
+                if col in (COL_WAITING, COL_BADGE):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, col, item)
         self.table.clearSelection()
@@ -150,7 +164,7 @@ class QueuePanel(QWidget):
         now = self._now()
         for row, entry in enumerate(self._entries):
             waited = entry.waiting_seconds(now)
-            overdue = waited >= self.overdue_after_s
+            overdue = entry.overdue or waited >= self.overdue_after_s
             for col in range(self.table.columnCount()):
                 item = self.table.item(row, col)
                 if item is None:
@@ -159,6 +173,10 @@ class QueuePanel(QWidget):
                     item.setText(format_duration(waited))
                 item.setBackground(QBrush(OVERDUE_BACKGROUND) if overdue else QBrush())
                 item.setForeground(QBrush(OVERDUE_FOREGROUND) if overdue else QBrush())
+                if col == COL_BADGE and not overdue and entry.priority in BADGE_COLOURS:
+                    item.setForeground(QBrush(QColor(BADGE_COLOURS[entry.priority])))
+                if col == COL_BADGE:
+                    item.setText(badge_text(entry, overdue))
                 item.setData(Qt.ItemDataRole.UserRole + 1, overdue)
 
     def is_overdue(self, row: int) -> bool:
@@ -192,6 +210,18 @@ class QueuePanel(QWidget):
         self.show_message("")
         self.take_requested.emit(ticket_id)
 
+    def request_next(self) -> None:
+        """Emit `next_requested` (the 接下一位 button)."""
+        if self._busy:
+            return
+        self.show_message("")
+        self.next_requested.emit()
+
+    def badge(self, row: int) -> str:
+        """The priority badge shown in row `row`."""
+        item = self.table.item(row, COL_BADGE)
+        return item.text() if item is not None else ""
+
     def set_busy(self, busy: bool) -> None:
         """While a take is in flight the button is disabled and says so."""
         self._busy = busy
@@ -204,3 +234,12 @@ class QueuePanel(QWidget):
 
     def _update_button(self) -> None:
         self.take_button.setEnabled(not self._busy and self.selected_ticket_id() is not None)
+        self.next_button.setEnabled(not self._busy and bool(self._entries))
+
+
+def badge_text(entry: QueueEntry, overdue: bool = False) -> str:
+    """70+ / 需协助 / 转接 (and 超时 when waiting too long) for one queue row."""
+    parts = [tr("routing", f"badge.{entry.priority}")] if entry.priority != "normal" else []
+    if overdue or entry.overdue:
+        parts.append(tr("routing", "badge.overdue"))
+    return " · ".join(parts)

@@ -28,6 +28,7 @@ from kiosk.devices.doccam import (
     DocumentCameraError,
     open_document_camera,
 )
+from kiosk.materials.doccam_feed import DocCamFeed
 from kiosk.materials.outbox import Outbox, OutboxError, OutboxPage
 from kiosk.materials.uploader import Uploader
 from shared.hubclient import HubError
@@ -40,6 +41,7 @@ from shared.imaging import (
     encode_jpeg,
     find_page,
 )
+from shared.imaging.geometry import to_grey
 from shared.protocol import (
     REJECT_REASONS,
     DeviceCommand,
@@ -51,7 +53,7 @@ from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
 
-JPEG_QUALITY = 88
+JPEG_QUALITY = 85
 
 
 class CaptureState(StrEnum):
@@ -76,10 +78,11 @@ class HubSender(Protocol):
 
 def make_page(still: np.ndarray) -> bytes | None:
     """The corrected page of a still as JPEG, or None when no page is in it."""
-    corners = find_page(still)
+    grey = to_grey(still)  # once, for finding, deskewing and flattening alike
+    corners = find_page(grey)
     if corners is None:
         return None
-    return encode_jpeg(correct_page(still, corners), JPEG_QUALITY)
+    return encode_jpeg(correct_page(still, corners, grey=grey), JPEG_QUALITY)
 
 
 class CaptureDesk:
@@ -118,6 +121,7 @@ class CaptureDesk:
         self.message: tuple[str, str] | None = None
         self.pages: list[OutboxPage] = []
         self.captured = 0
+        self._feed: DocCamFeed | None = None
 
     def add_listener(self, listener: Callable[[], None]) -> None:
         """Also call `listener()` after every change (the touch screen follows the desk)."""
@@ -233,6 +237,20 @@ class CaptureDesk:
             self.camera = camera
         return self.camera
 
+    async def preview_camera(self) -> DocumentCamera | None:
+        """The document camera, opened if need be; None when it cannot be opened."""
+        try:
+            return await self._camera()
+        except DocumentCameraError as exc:
+            log.warning("document camera unavailable: %s", exc)
+            return None
+
+    def call_feed(self) -> DocCamFeed:
+        """The source of the call's document-camera track (one per desk)."""
+        if self._feed is None:
+            self._feed = DocCamFeed(self.preview_camera)
+        return self._feed
+
     def preview_frame(self) -> np.ndarray | None:
         """The newest preview frame (RGB) for the touch screen, or None."""
         return None if self.camera is None else self.camera.latest()
@@ -246,6 +264,14 @@ class CaptureDesk:
             await self._failed("capture.error.no_camera", DeviceErrorCode.NO_CAMERA)
             return
         loop = asyncio.get_running_loop()
+        # The touch screen shows every preview frame while this page is open.
+        camera.watch()
+        try:
+            await self._check_frames(camera, loop)
+        finally:
+            camera.unwatch()
+
+    async def _check_frames(self, camera: DocumentCamera, loop: asyncio.AbstractEventLoop) -> None:
         while self.state in (CaptureState.PREVIEW, CaptureState.SAVING):
             try:
                 frame = await camera.next_frame(self.config.capture_timeout)

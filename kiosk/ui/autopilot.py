@@ -22,6 +22,8 @@ from kiosk.app import KioskState
 from kiosk.identity import Prompt
 from kiosk.ui.autopilot_documents import DocumentsPilot
 from kiosk.ui.autopilot_pages import PagesPilot
+from kiosk.ui.autopilot_rating import RatingPilot
+from kiosk.ui.autopilot_start import StartPilot
 from kiosk.ui.kiosk_ui import KioskUi
 from shared.protocol import CallState
 from shared.ui.screenshot import save_screenshot
@@ -47,6 +49,8 @@ class AutopilotOptions:
     pages_wait: float = 45.0
     documents_wait: float = 30.0
     """After the card, wait this long for the officer's receipt to print and form to be signed."""
+    matter: str | None = None
+    """The matter code to choose on the start pages (None: the first one this kiosk offers)."""
 
 
 class Autopilot:
@@ -63,6 +67,7 @@ class Autopilot:
         self._card_placed = False  # for the prompt on screen now
         self.documents = DocumentsPilot(ui, options.screenshots)
         self.pages = PagesPilot(ui, options.screenshots, options.pages)
+        self.start = StartPilot(ui, options.screenshots, options.matter)
 
     async def _until(self, condition: Callable[[], bool]) -> None:
         # Polling keeps the autopilot outside the controller: it sees only what the UI sees.
@@ -84,7 +89,7 @@ class Autopilot:
                 await asyncio.sleep(1.0)
             before = c.stats["start_clicked_at"]
             log.info("autopilot: pressing start")
-            self.ui.touch.home.start_button.click()
+            await self.start.press_start()  # through the start pages (issue 6)
             # Wait until the click was handled, then for the officer or a way back home.
             await self._until(partial(self._stat_changed, "start_clicked_at", before))
             await self._until(lambda: c.state in (KioskState.IN_CALL, KioskState.IDLE))
@@ -185,6 +190,7 @@ class Autopilot:
         code = EXIT_OK
         try:
             await asyncio.wait_for(self._visit(), self.options.timeout)
+            await RatingPilot(self.ui, self.options.screenshots).finish()  # 好差评 (issue 6)
         except TimeoutError:
             self.error = (
                 f"timeout after {self.options.timeout:g} s in state {self.controller.state}"
@@ -203,6 +209,8 @@ class Autopilot:
         stats["frames_painted"] = self.ui.face.remote_view.frames_painted
         stats["documents_printed"] = self.controller.printing.printed
         stats["forms_signed"] = self.controller.signing.signed
+        stats["matter_code"] = self.start.chosen
+        stats["checklist_items"] = self.start.checklist_items
         return {"app": "kiosk", **stats, "error": self.error}
 
     def write_report(self) -> None:

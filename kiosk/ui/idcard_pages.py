@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui.widgets import touch_button
 from shared.i18n import tr
 
 MAX_NUMBER_CHARS = 18
@@ -90,9 +91,9 @@ class CardPromptPage(QWidget):
         self.message.setObjectName("cardPromptMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.manual_button = _big_button(tr("kiosk", "idcard.manual"))
+        self.manual_button = touch_button(tr("kiosk", "idcard.manual"), None, 88, width=240)
         self.manual_button.setObjectName("manualEntryButton")
-        self.cancel_button = _big_button(tr("kiosk", "idcard.cancel"))
+        self.cancel_button = touch_button(tr("kiosk", "idcard.cancel"), None, 88, width=240)
         self.cancel_button.setObjectName("cardCancelButton")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -145,9 +146,9 @@ class ManualEntryPage(QWidget):
 
         grid = self._keypad()
 
-        self.submit_button = _big_button(tr("kiosk", "manual.submit"))
+        self.submit_button = touch_button(tr("kiosk", "manual.submit"), None, 88, width=240)
         self.submit_button.setObjectName("manualSubmitButton")
-        self.back_button = _big_button(tr("kiosk", "manual.back"))
+        self.back_button = touch_button(tr("kiosk", "manual.back"), None, 88, width=240)
         self.back_button.setObjectName("manualBackButton")
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
@@ -215,10 +216,3 @@ def _number_font(base: QFont) -> QFont:
     big.setPointSize(max(big.pointSize(), 12) * 2)
     big.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 3)
     return big
-
-
-def _big_button(text: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text)
-    button.setMinimumSize(240, 88)
-    return button

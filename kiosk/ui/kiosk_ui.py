@@ -7,14 +7,19 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from kiosk.app import KioskController, KioskState
 from kiosk.identity import Prompt
 from kiosk.materials import CaptureDesk, CaptureState
+from kiosk.ui.cases_ui import install_cases_ui
 from kiosk.ui.face_window import FaceWindow
+from kiosk.ui.maintenance import attach_maintenance
 from kiosk.ui.print_page import PrintBanner
+from kiosk.ui.rating_page import RatingUi
 from kiosk.ui.screens import ScreenPlacer
 from kiosk.ui.signature_page import SignaturePage
+from kiosk.ui.start_ui import StartUi
 from kiosk.ui.touch_window import TouchWindow
 from shared.i18n import tr
 from shared.protocol import CallState
@@ -66,6 +71,26 @@ class KioskUi:
             self._wire_capture(controller.capture)
         else:
             self.touch.call.capture_button.hide()
+        # Issue 6: the start pages (matter, checklist) when the hub client speaks HTTP.
+        self.start = (
+            StartUi(controller, self.touch, self._spawn)
+            if hasattr(controller.hub, "get_json")
+            else None
+        )
+        # Issue 7: the technician's maintenance page, a long press on the header, behind a PIN.
+        self.maintenance = (
+            attach_maintenance(self.touch, self.touch.point_label, controller.health, self._spawn)
+            if controller.health is not None
+            else None
+        )
+        # Issue 6: the rating page (好差评) after a call.
+        self.rating = (
+            RatingUi(controller.rating, self._spawn, self.touch.add_page, self.refresh)
+            if controller.rating is not None
+            else None
+        )
+        # Issue 6: 查询办理进度 on the home page, and the matter's checklist when capturing.
+        self.cases = install_cases_ui(self, self._spawn)
         controller.add_listener(self._on_change)
 
         self._tick = QTimer(self.touch)
@@ -92,7 +117,10 @@ class KioskUi:
     # --- buttons -------------------------------------------------------------
 
     def _on_start(self) -> None:
-        self._spawn(self.controller.start_service())
+        if self.start is not None:
+            self.start.begin()
+        else:
+            self._spawn(self.controller.start_service())
 
     def _on_cancel(self) -> None:
         self._spawn(self.controller.cancel_waiting())
@@ -138,6 +166,8 @@ class KioskUi:
             self._render_waiting()
         elif state == KioskState.ENDED:
             self._render_ended()
+            if self.rating is not None:
+                self.rating.tick()
 
     def refresh(self) -> None:
         """Show the page and texts that match the controller now."""
@@ -149,7 +179,9 @@ class KioskUi:
         if state == KioskState.IDLE:
             self.touch.home.show_error(tr("kiosk", c.error) if c.error else "")
             self.touch.home.start_button.setEnabled(True)
-            self.touch.show_page(self.touch.home)
+            start_page: QWidget | None = None if self.start is None else self.start.active_page()
+            start_page = start_page or self.cases.active_page()
+            self.touch.show_page(start_page or self.touch.home)
             face_key = "idle"
         elif state == KioskState.WAITING:
             self._render_waiting()
@@ -164,7 +196,8 @@ class KioskUi:
             self._render_capture()
         elif state == KioskState.ENDED:
             self._render_ended()
-            self.touch.show_page(self.touch.ended)
+            rating_page = None if self.rating is None else self.rating.active_page()
+            self.touch.show_page(rating_page or self.touch.ended)
             face_key = "ended"
         else:
             self.touch.show_page(self.touch.offline)

@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskController, PeerFactory, PeerLike
 from kiosk.config import KioskConfig
+from kiosk.health.monitor import monitor_for_kiosk
 from kiosk.materials import CaptureDesk, Outbox
+from kiosk.rating import RatingDesk
 from kiosk.ui.autopilot import Autopilot, AutopilotOptions
 from kiosk.ui.kiosk_ui import KioskUi
 from shared.hubclient import DeviceCredential, HubClient
@@ -55,6 +57,8 @@ async def kiosk_main(
         # The outbox lives with the kiosk's state: pages survive a crash or a restart.
         capture=CaptureDesk(config.doccam, hub, Outbox(config.state_dir / "outbox"), _no_op),
     )
+    controller.health = monitor_for_kiosk(controller, config, hub, audio, screens=_screen_names)
+    controller.rating = RatingDesk(hub, config.point)
     ui = KioskUi(
         controller,
         face_screen=config.screens.face,
@@ -88,6 +92,11 @@ async def kiosk_main(
         await audio.stop()  # after the call is closed: no frame arrives at a closed sink
         await ui.aclose()
     return code
+
+
+async def _screen_names() -> list[str]:
+    """The screens Qt offers now, for the health checks (they never load Qt themselves)."""
+    return [screen.name() for screen in QApplication.screens()]
 
 
 def _no_op() -> None:

@@ -11,7 +11,6 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -20,26 +19,10 @@ from PySide6.QtWidgets import (
 
 from kiosk.ui.capture_page import CapturePage
 from kiosk.ui.idcard_pages import CardPromptPage, ManualEntryPage
+from kiosk.ui.widgets import touch_button, touch_label
 from shared.i18n import tr
 
-
-def _label(text: str = "", role: str | None = None, *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(wrap)
-    if role:
-        label.setProperty("role", role)
-    return label
-
-
-def _button(text: str, role: str | None = None) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text)
-    button.setMinimumWidth(360)
-    button.setMinimumHeight(96)  # an elderly finger, even if the theme is missing
-    if role:
-        button.setProperty("role", role)
-    return button
+_WIDE = 360  # the minimum width of a page's main buttons
 
 
 class _Page(QWidget):
@@ -64,10 +47,10 @@ class HomePage(_Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.title = _label(tr("kiosk", "home.title"), "title")
-        self.subtitle = _label(tr("kiosk", "home.subtitle"), "muted")
-        self.error = _label("", "muted")
-        self.start_button = _button(tr("kiosk", "home.start"))
+        self.title = touch_label(tr("kiosk", "home.title"), "title")
+        self.subtitle = touch_label(tr("kiosk", "home.subtitle"), "muted")
+        self.error = touch_label("", "muted")
+        self.start_button = touch_button(tr("kiosk", "home.start"), width=_WIDE)
         self.start_button.setMinimumHeight(160)
         self.start_button.setMinimumWidth(480)
         self.column.addStretch(1)
@@ -87,11 +70,11 @@ class WaitingPage(_Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.title = _label(tr("kiosk", "waiting.title"), "title")
-        self.position = _label(tr("kiosk", "waiting.position_unknown"), "huge")
-        self.waited = _label("")
-        self.hint = _label(tr("kiosk", "waiting.hint"), "muted")
-        self.cancel_button = _button(tr("kiosk", "waiting.cancel"), "secondary")
+        self.title = touch_label(tr("kiosk", "waiting.title"), "title")
+        self.position = touch_label(tr("kiosk", "waiting.position_unknown"), "huge")
+        self.waited = touch_label("")
+        self.hint = touch_label(tr("kiosk", "waiting.hint"), "muted")
+        self.cancel_button = touch_button(tr("kiosk", "waiting.cancel"), "secondary", width=_WIDE)
         self.column.addStretch(1)
         self.column.addWidget(self.title)
         self.column.addWidget(self.position)
@@ -119,18 +102,18 @@ class CallPage(_Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.title = _label(tr("kiosk", "call.title"), "title")
-        self.status = _label("", "huge")
-        self.officer = _label("")
-        self.hint = _label(tr("kiosk", "call.hint"), "muted")
-        self.hangup_button = _button(tr("kiosk", "call.hangup"), "danger")
+        self.title = touch_label(tr("kiosk", "call.title"), "title")
+        self.status = touch_label("", "huge")
+        self.officer = touch_label("")
+        self.hint = touch_label(tr("kiosk", "call.hint"), "muted")
+        self.hangup_button = touch_button(tr("kiosk", "call.hangup"), "danger", width=_WIDE)
         self.hangup_button.setMinimumHeight(140)
-        self.read_id_button = _button(tr("kiosk", "idcard.read"))
+        self.read_id_button = touch_button(tr("kiosk", "idcard.read"), width=_WIDE)
         self.read_id_button.setObjectName("readIdButton")
         # For the helper: open the document camera without waiting for the officer.
-        self.capture_button = _button(tr("kiosk", "capture.open"))
+        self.capture_button = touch_button(tr("kiosk", "capture.open"), width=_WIDE)
         self.capture_button.setObjectName("openCaptureButton")
-        self.id_result = _label("")
+        self.id_result = touch_label("")
         self.id_result.setObjectName("idResult")
         self.column.addStretch(1)
         self.column.addWidget(self.title)
@@ -158,10 +141,10 @@ class EndedPage(_Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.title = _label(tr("kiosk", "ended.title"), "huge")
-        self.reason = _label("")
-        self.countdown = _label("", "muted")
-        self.home_button = _button(tr("kiosk", "ended.home"), "secondary")
+        self.title = touch_label(tr("kiosk", "ended.title"), "huge")
+        self.reason = touch_label("")
+        self.countdown = touch_label("", "muted")
+        self.home_button = touch_button(tr("kiosk", "ended.home"), "secondary", width=_WIDE)
         self.column.addStretch(1)
         self.column.addWidget(self.title)
         self.column.addWidget(self.reason)
@@ -182,8 +165,8 @@ class OfflinePage(_Page):
 
     def __init__(self) -> None:
         super().__init__()
-        self.title = _label(tr("kiosk", "offline.title"), "title")
-        self.hint = _label(tr("kiosk", "offline.hint"), "muted")
+        self.title = touch_label(tr("kiosk", "offline.title"), "title")
+        self.hint = touch_label(tr("kiosk", "offline.hint"), "muted")
         self.column.addStretch(1)
         self.column.addWidget(self.title)
         self.column.addWidget(self.hint)
@@ -197,9 +180,9 @@ class TouchWindow(QWidget):
         super().__init__()
         self.setObjectName("touchWindow")
         self.setWindowTitle(tr("kiosk", "window.touch"))
-        self.point_label = _label("", "banner", wrap=False)
+        self.point_label = touch_label("", "banner", wrap=False)
         self.point_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.clock_label = _label("", "banner", wrap=False)
+        self.clock_label = touch_label("", "banner", wrap=False)
         self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)

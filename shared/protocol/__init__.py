@@ -4,6 +4,7 @@ Every message is a versioned, strictly validated model; `codec` turns text into
 models and back. Nothing outside this package builds message dictionaries by hand.
 """
 
+from shared.protocol.cases import CaseUpdated, ChecklistItem, ChecklistStatus, KioskItem
 from shared.protocol.codec import (
     MAX_MESSAGE_BYTES,
     ProtocolError,
@@ -58,6 +59,9 @@ __all__ = [
     "Ack",
     "CallState",
     "CallStateReport",
+    "CaseUpdated",
+    "ChecklistItem",
+    "ChecklistStatus",
     "ClientMessage",
     "DeviceCommand",
     "DeviceCommandKind",
@@ -71,6 +75,7 @@ __all__ = [
     "IdentityReport",
     "IdentitySource",
     "IdentityUpdate",
+    "KioskItem",
     "MaterialAdded",
     "ProtocolError",
     "QueueJoin",

@@ -17,6 +17,7 @@ from shared.protocol.base import PROTOCOL_VERSION, RequestId, SessionId, ShortTe
 from shared.protocol.base import Message as _Message
 from shared.protocol.base import Model as _Model
 from shared.protocol.base import Request as _Request
+from shared.protocol.cases import CaseUpdated, ChecklistStatus
 from shared.protocol.devices import (
     DeviceCommand,
     DeviceFailed,
@@ -25,6 +26,7 @@ from shared.protocol.devices import (
     IdentityUpdate,
 )
 from shared.protocol.materials import MaterialAdded
+from shared.protocol.routing import SessionTransfer, SessionTransferred, TicketNext
 
 __all__ = ["PROTOCOL_VERSION", "RequestId", "SessionId", "ShortText"]
 
@@ -171,6 +173,8 @@ ClientMessage = Annotated[
     QueueJoin
     | QueueLeave
     | TicketTake
+    | TicketNext
+    | SessionTransfer
     | RtcOffer
     | RtcAnswer
     | CallStateReport
@@ -248,7 +252,7 @@ class SessionEnded(_Message):
 
     type: Literal["session.ended"] = "session.ended"
     session_id: SessionId
-    reason: Literal["hangup", "error", "peer_gone"]
+    reason: Literal["hangup", "error", "peer_gone", "transferred"]
     by: Role | None = None
 
 
@@ -260,6 +264,7 @@ ServerMessage = Annotated[
     | QueueStatus
     | SessionStarted
     | SessionEnded
+    | SessionTransferred
     | RtcOffer
     | RtcAnswer
     | CallStateReport
@@ -267,6 +272,8 @@ ServerMessage = Annotated[
     | DeviceProgress
     | DeviceFailed
     | IdentityUpdate
-    | MaterialAdded,
+    | MaterialAdded
+    | CaseUpdated
+    | ChecklistStatus,
     Field(discriminator="type"),
 ]

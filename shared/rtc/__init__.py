@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.rtc.loopback import disable_loopback_mode, enable_loopback_mode, loopback_address
-from shared.rtc.peer import CONTROL_CHANNEL, CallPeer, CallTimings, rtc_configuration
+from shared.rtc.peer import CONTROL_CHANNEL, CallPeer, CallTimings, TrackSource, rtc_configuration
 from shared.rtc.signaling import CallSignaling, MemorySignaling, memory_signaling_pair
 from shared.rtc.sink import FrameSink
 
@@ -14,6 +14,7 @@ __all__ = [
     "CallTimings",
     "FrameSink",
     "MemorySignaling",
+    "TrackSource",
     "disable_loopback_mode",
     "enable_loopback_mode",
     "loopback_address",

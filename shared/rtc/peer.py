@@ -5,6 +5,11 @@ Exactly one side (the offerer, the kiosk) makes offers. When the media path is l
 for a while) the offerer throws its peer connection away and offers a new one under
 the same session; the answerer replaces its peer connection with each new offer.
 aiortc has no ICE restart, so a fresh connection is the only way back, and it is cheap.
+
+The offerer may send a second video track, the document camera's preview (`doccam`).
+Its offer lists the face video first and the document camera second; the answerer
+tells them apart by that order of the video m-lines (kept by aiortc on both sides,
+unlike track ids or labels), so every reconnect sorts them the same way.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import av
 from aiortc import (
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCDataChannel,
     RTCIceServer,
@@ -36,6 +42,12 @@ from shared.tasks import TaskKeeper
 log = logging.getLogger(__name__)
 
 CONTROL_CHANNEL = "ctl"
+
+
+class TrackSource(Protocol):
+    """Anything that makes a fresh video track for each peer connection."""
+
+    def create_track(self) -> MediaStreamTrack: ...
 
 
 @dataclass(frozen=True)
@@ -73,21 +85,30 @@ class _Link:
 
 
 def rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
-    """An explicit RTCConfiguration; an empty list means no STUN at all (never Google's)."""
+    """An explicit RTCConfiguration; an empty list means no STUN at all (never Google's).
+
+    Max-compat: each m-line starts with a transport of its own and BUNDLE then moves
+    them all onto the first one. With aiortc's default ("balanced") a second video
+    m-line shares the first one's early transport, which BUNDLE later orphans, and the
+    document camera's track never flows; "max-bundle" does not connect at all between
+    two aiortc 1.16 peers.
+    """
     return RTCConfiguration(
         iceServers=[
             RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
             for s in ice_servers
-        ]
+        ],
+        bundlePolicy=RTCBundlePolicy.MAX_COMPAT,
     )
 
 
 class CallPeer:
     """One side of a call; see the module docstring for the reconnect rules.
 
-    `remote_video` is the same FrameSink across reconnects. `on_state` is called on every
-    change of `state` (CONNECTING, CONNECTED, RECONNECTING). Local sources are not owned:
-    the caller starts and stops them; each peer connection gets fresh tracks from them.
+    `remote_video` is the same FrameSink across reconnects, and so is `remote_doccam`
+    (the offerer's document-camera track). `on_state` is called on every change of
+    `state` (CONNECTING, CONNECTED, RECONNECTING). Local sources are not owned: the
+    caller starts and stops them; each peer connection gets fresh tracks from them.
     """
 
     def __init__(
@@ -101,8 +122,10 @@ class CallPeer:
         audio: AudioSource | None = None,
         timings: CallTimings | None = None,
         on_audio_frame: Callable[[av.AudioFrame], None] | None = None,
+        doccam: TrackSource | None = None,
     ) -> None:
         self._offerer = offerer
+        self._doccam = doccam if offerer else None
         self._config = rtc_configuration(ice_servers)
         self._video = video
         self._audio = audio
@@ -111,6 +134,7 @@ class CallPeer:
         self._on_audio_frame = on_audio_frame
         self._t = timings or CallTimings()
         self.remote_video = FrameSink()
+        self.remote_doccam = FrameSink()
         self.state = CallState.CONNECTING
         self.reconnects = 0
         self._link: _Link | None = None
@@ -207,6 +231,7 @@ class CallPeer:
             "offerer": self._offerer,
             "reconnects": self.reconnects,
             "frames_received": self.remote_video.frames_received,
+            "doccam_frames_received": self.remote_doccam.frames_received,
             "first_frame_at": self.remote_video.first_frame_at,
             "frames_captured": self._video.frames_captured() if self._video else None,
             "remote_audio_frames": self._remote_audio_frames,
@@ -270,6 +295,14 @@ class CallPeer:
             elif not answering:
                 # Offer the m-line anyway so the other side can still send us its media.
                 link.pc.addTransceiver(kind, direction="recvonly")
+        if self._doccam is not None and not answering:
+            try:
+                link.local_tracks.append(self._doccam.create_track())
+            except Exception as exc:
+                log.warning("no document-camera track this time: %s", exc)
+            else:
+                # After the face video: the answerer knows it by this order.
+                link.pc.addTransceiver(link.local_tracks[-1], direction="sendonly")
 
     async def _offer(self) -> None:
         async with self._lock:
@@ -338,12 +371,20 @@ class CallPeer:
 
     def _on_remote_track(self, link: _Link, track: MediaStreamTrack) -> None:
         if track.kind == "video":
-            link.expect_video = True
-            link.tasks.start(self._consume_video(link, track), "video-in")
+            videos = [t for t in link.pc.getTransceivers() if t.kind == "video"]
+            index = next((i for i, t in enumerate(videos) if t.receiver.track is track), 0)
+            if index == 0:
+                link.expect_video = True
+                link.tasks.start(self._consume_video(link, track, self.remote_video), "video-in")
+            else:
+                # The document camera: shown, but not what the media watchdog checks.
+                link.tasks.start(self._consume_video(None, track, self.remote_doccam), "doccam-in")
         else:
             link.tasks.start(self._consume_audio(track), "audio-in")
 
-    async def _consume_video(self, link: _Link, track: MediaStreamTrack) -> None:
+    async def _consume_video(
+        self, link: _Link | None, track: MediaStreamTrack, sink: FrameSink
+    ) -> None:
         # Every remote track is read to the end: frames queue without bound otherwise.
         while True:
             try:
@@ -352,8 +393,9 @@ class CallPeer:
                 return
             if not isinstance(frame, av.VideoFrame):
                 continue
-            self.remote_video.push(frame)
-            link.last_frame_at = time.monotonic()
+            sink.push(frame)
+            if link is not None:
+                link.last_frame_at = time.monotonic()
 
     async def _consume_audio(self, track: MediaStreamTrack) -> None:
         while True:

@@ -42,6 +42,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lines: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["*"])
+    """Line codes the officer is qualified for; ["*"] means every line (routing, issue 6)."""
 
 
 class Token(Base):
@@ -110,6 +112,12 @@ class Ticket(Base):
     taken_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     taken_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Routing (issue 6): see hub/routing.py. No birth date is stored, only the priority.
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    line: Mapped[str | None] = mapped_column(String(64), default=None)
+    assistance: Mapped[bool] = mapped_column(Boolean, default=False)
+    transfer_session_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    flagged_overdue_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class CallSession(Base):

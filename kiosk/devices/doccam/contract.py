@@ -62,7 +62,15 @@ class DocumentCamera(ABC):
     Subclasses implement the `_open_sync`/`_read_sync`/`_close_sync` hooks, which run on
     the camera's own single-thread executor (capture libraries are blocking and not
     thread-safe); `_still_sync` defaults to the next preview-sized frame.
+
+    A backend whose frames cost real work (`idle_unwatched = True`: the simulated camera
+    renders each one) makes no preview frames while nobody watches: users say so with
+    `watch()` / `unwatch()` (the capture page, the call's document-camera track), and a
+    waiter in `next_frame()` counts as watching while it waits.
     """
+
+    idle_unwatched = False
+    """True: no preview frames while nobody watches (see the class docstring)."""
 
     def __init__(self, config: DocumentCameraConfig) -> None:
         self.config = config
@@ -71,6 +79,8 @@ class DocumentCamera(ABC):
         self._slot = FrameSlot()
         self._open = False
         self._last_error: str | None = None
+        self._watchers = 0
+        self._demand = asyncio.Event()
 
     @property
     def is_open(self) -> bool:
@@ -111,6 +121,33 @@ class DocumentCamera(ABC):
         return self._slot.frame
 
     @property
+    def watchers(self) -> int:
+        """Users that want preview frames now (see `watch`)."""
+        return self._watchers
+
+    def watch(self) -> None:
+        """Someone shows or sends the preview: keep frames coming until `unwatch()`."""
+        self._watchers += 1
+        self._demand.set()
+
+    def unwatch(self) -> None:
+        """The matching end of one `watch()`."""
+        self._watchers = max(0, self._watchers - 1)
+        if self._watchers == 0:
+            self._demand.clear()
+
+    async def wait_newer(self, after: int, timeout: float) -> int:
+        """Wait (watching) for a preview frame newer than number `after`, or `timeout`.
+
+        Returns the current frame number (`frame_count`), `after` when none came.
+        """
+        self.watch()
+        try:
+            return await self._slot.wait_newer(after, timeout)
+        finally:
+            self.unwatch()
+
+    @property
     def frame_count(self) -> int:
         """Preview frames delivered since `open()`."""
         return self._slot.seq
@@ -124,7 +161,7 @@ class DocumentCamera(ABC):
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0 or not self._open:
                 raise CaptureError(self._stall_message(timeout))
-            await self._slot.wait_newer(start, remaining)
+            await self.wait_newer(start, remaining)
         frame = self._slot.frame
         assert frame is not None  # a frame was published since `start`
         return frame
@@ -181,6 +218,10 @@ class DocumentCamera(ABC):
         next_at = loop.time()
         failures = 0
         while True:
+            if self.idle_unwatched and self._watchers == 0:
+                # Nobody shows or sends the preview: make no frames until someone does.
+                await self._demand.wait()
+                next_at = loop.time()
             try:
                 frame = await self._call(self._read_sync)
             except DocumentCameraError as exc:

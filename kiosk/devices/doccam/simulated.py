@@ -47,7 +47,12 @@ def page_offset(t: float) -> tuple[float, float]:
 
 class SimulatedDocumentCamera(DocumentCamera):
     """Renders synthetic photographed pages at `width` x `height` (preview) and at
-    `still_width` x `still_height` for captures; `seed` picks the documents."""
+    `still_width` x `still_height` for captures; `seed` picks the documents.
+
+    Rendering a frame costs tens of milliseconds, so it renders only while watched.
+    """
+
+    idle_unwatched = True
 
     def __init__(self, config: DocumentCameraConfig, clock: float | None = None) -> None:
         super().__init__(config)
