@@ -198,6 +198,7 @@ class KioskController:
         self._call_ice_servers: list[IceServer] = []
         self.call_state: CallState | None = None
         self.remote_call_state: CallState | None = None
+        self.transfer_waiting = False  # transferred to a line: waiting for its next officer
         self.peer: PeerLike | None = None
         self.connection_lost = False  # the last call ended because the hub went away
         self.ended_reason: str | None = None
@@ -504,6 +505,7 @@ class KioskController:
         self._collect_peer_stats()
         await self._close_peer()
         self.officer_name = message.peer_name  # None while the call waits in a line's queue
+        self.transfer_waiting = message.waiting
         self.call_state = CallState.CONNECTING
         self.remote_call_state = None
         self._notify("call")
@@ -518,6 +520,7 @@ class KioskController:
         if self.state != KioskState.IN_CALL or self.session_id != session_id:
             return  # ended before the call could start
         self._call_ice_servers = ice_servers  # a transferred call starts a new peer with them
+        self.transfer_waiting = False
         try:
             peer = self._peer_factory(
                 offerer=True,

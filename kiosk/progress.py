@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-import cv2
 import numpy as np
 
 from shared.hubclient import HubError, HubRequestError
+from shared.imaging.qr import decode_qr_texts
 
 log = logging.getLogger(__name__)
 
@@ -38,30 +38,9 @@ def parse_qr_payload(text: str) -> str | None:
     return case_no if CASE_RE.match(case_no) else None
 
 
-def _decode_all(image: np.ndarray) -> list[str]:
-    texts: list[str] = []
-    text = cv2.QRCodeDetector().detectAndDecode(image)[0]
-    if text:
-        texts.append(text)
-    ok, found, quads, _ = cv2.QRCodeDetectorAruco().detectAndDecodeMulti(image)
-    if ok:
-        texts.extend(t for t in found if t)
-        # Small codes decode more reliably from a crop with a margin, scaled up.
-        for quad in quads:
-            (x0, y0), (x1, y1) = quad.min(0).astype(int), quad.max(0).astype(int)
-            margin = max(8, (x1 - x0) // 4)
-            crop = image[max(0, y0 - margin) : y1 + margin, max(0, x0 - margin) : x1 + margin]
-            crop = cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-            again = cv2.QRCodeDetector().detectAndDecode(crop)[0]
-            if again:
-                texts.append(again)
-    return texts
-
-
 def find_case_qr(frame: np.ndarray) -> str | None:
     """The case number of a receipt QR code in a camera frame (RGB or grey), or None."""
-    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    for text in _decode_all(grey):
+    for text in decode_qr_texts(frame):
         case_no = parse_qr_payload(text)
         if case_no is not None:
             return case_no

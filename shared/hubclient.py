@@ -57,10 +57,11 @@ class HubAuthError(HubError):
 class HubRequestError(HubError):
     """The hub answered a request with an error reply."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, body: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.body = body or {}  # the whole reply: some errors carry details (a 409's state)
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,11 @@ class HubClient:
                 if resp.status == 401:
                     raise HubAuthError((body or {}).get("message", "not authorised"))
                 if resp.status >= 400:
-                    body = body or {}
+                    body = body if isinstance(body, dict) else {}
                     raise HubRequestError(
-                        body.get("code", str(resp.status)), body.get("message", resp.reason or "")
+                        body.get("code", str(resp.status)),
+                        body.get("message", resp.reason or ""),
+                        body,
                     )
                 return body
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:

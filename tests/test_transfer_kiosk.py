@@ -29,6 +29,7 @@ async def test_transferred_call_offers_again_under_the_same_session() -> None:
     await asyncio.sleep(0.05)
     assert first.closed and len(FakePeer.instances) == 1
     assert c.state == KioskState.IN_CALL and c.officer_name is None and c.session_id == "s1"
+    assert c.transfer_waiting  # the screens say 正在为您转接
 
     # A notice for another session changes nothing.
     await c.handle_message(SessionTransferred(session_id="other", peer_name="x"))
@@ -45,6 +46,7 @@ async def test_transferred_call_offers_again_under_the_same_session() -> None:
     offers = [m for m in hub.sent if isinstance(m, RtcOffer)]
     assert len(offers) == offers_before + 1 and offers[-1].session_id == "s1"
     assert c.officer_name == "李警官" and c.state == KioskState.IN_CALL
+    assert not c.transfer_waiting
 
     # The call then ends normally.
     await c.handle_message(SessionEnded(session_id="s1", reason="hangup", by=Role.OFFICER))

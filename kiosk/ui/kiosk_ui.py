@@ -19,6 +19,7 @@ from kiosk.ui.print_page import PrintBanner
 from kiosk.ui.rating_page import RatingUi
 from kiosk.ui.screens import ScreenPlacer
 from kiosk.ui.signature_page import SignaturePage
+from kiosk.ui.slips_ui import install_slips_ui
 from kiosk.ui.start_ui import StartUi
 from kiosk.ui.touch_window import TouchWindow
 from shared.i18n import tr
@@ -91,6 +92,8 @@ class KioskUi:
         )
         # Issue 6: 查询办理进度 on the home page, and the matter's checklist when capturing.
         self.cases = install_cases_ui(self, self._spawn)
+        # Issue 6: 原件交接 (the helper records the originals' hand-overs at the point).
+        self.slips = install_slips_ui(self, self._spawn)
         controller.add_listener(self._on_change)
 
         self._tick = QTimer(self.touch)
@@ -180,7 +183,7 @@ class KioskUi:
             self.touch.home.show_error(tr("kiosk", c.error) if c.error else "")
             self.touch.home.start_button.setEnabled(True)
             start_page: QWidget | None = None if self.start is None else self.start.active_page()
-            start_page = start_page or self.cases.active_page()
+            start_page = start_page or self.cases.active_page() or self.slips.active_page()
             self.touch.show_page(start_page or self.touch.home)
             face_key = "idle"
         elif state == KioskState.WAITING:
@@ -250,6 +253,8 @@ class KioskUi:
             self.touch.show_page(self.touch.capture)
 
     def _call_status_key(self) -> str:
+        if self.controller.transfer_waiting:
+            return "transferring"
         call_state = self.controller.call_state
         if call_state == CallState.CONNECTED:
             return "connected"

@@ -41,9 +41,10 @@ MIN_SKEW_DEGREES = 0.05
 BACKGROUND_WIDTH = 320
 """Width at which the paper's background brightness is estimated (it varies slowly)."""
 
-BACKGROUND_OVERSAMPLE = 4
-"""The small warp for the background is this many times wider, then area-averaged down:
-single samples would carry the camera noise into the closing (a max filter) and bias it."""
+BACKGROUND_OVERSAMPLE = 2
+"""The small warp for the background is this many times wider, then area-averaged down (four
+samples a pixel): single samples would carry the camera noise into the closing (a max filter)
+and bias it."""
 
 
 class PageMode(StrEnum):
