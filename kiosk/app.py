@@ -24,8 +24,16 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from kiosk.call_ports import (
+    HubPort,
+    HubSignaling,
+    PeerFactory,
+    PeerLike,
+    default_peer_factory,
+    empty_stats,
+)
 from kiosk.devices.idcard import CardReader, IdCardReaderConfig
 from kiosk.identity import IdCardDesk
 from kiosk.materials import CaptureDesk
@@ -34,7 +42,6 @@ from kiosk.signing import SignDesk
 from shared.hubclient import DeviceCredential, HubAuthError, HubError
 from shared.media import VideoSource
 from shared.protocol import (
-    Ack,
     CallState,
     CallStateReport,
     DeviceCommand,
@@ -47,7 +54,6 @@ from shared.protocol import (
     SessionEnd,
     SessionEnded,
     SessionStarted,
-    Welcome,
 )
 from shared.protocol.cases import ChecklistStatus
 from shared.protocol.routing import SessionTransferred
@@ -66,94 +72,8 @@ class KioskState(StrEnum):
     ENDED = "ended"
 
 
-class HubPort(Protocol):
-    """The part of `shared.hubclient.HubClient` the controller uses."""
-
-    welcome: Welcome | None
-
-    async def login_device(self, credential: DeviceCredential) -> None: ...
-
-    async def connect(self) -> Welcome: ...
-
-    async def send(self, message: Any) -> None: ...
-
-    async def request(self, message: Any, timeout: float = 10.0) -> Ack: ...
-
-    async def close(self) -> None: ...
-
-
-class FrameSinkLike(Protocol):
-    """What the controller reads from `shared.rtc.FrameSink`."""
-
-    frames_received: int
-    first_frame_at: float | None
-    last_frame_wall_at: float | None
-
-    def latest(self) -> Any: ...
-
-
-class PeerLike(Protocol):
-    """What the controller uses of `shared.rtc.CallPeer`."""
-
-    state: CallState
-    reconnects: int
-
-    @property
-    def remote_video(self) -> FrameSinkLike: ...
-
-    async def start(self) -> None: ...
-
-    async def handle_answer(self, sdp: str) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-PeerFactory = Callable[..., PeerLike]
-"""Called like `CallPeer(offerer=True, ice_servers=..., video=..., signaling=..., on_state=...)`."""
-
 Listener = Callable[[str], None]
 """Told what changed: "state", "queue", "call" or "hub"."""
-
-
-def _default_peer_factory(**kwargs: Any) -> PeerLike:
-    from shared.rtc import CallPeer  # noqa: PLC0415 - the rtc stack is heavy; load it when needed
-
-    peer: PeerLike = CallPeer(**kwargs)
-    return peer
-
-
-class _HubSignaling:
-    """Relays this kiosk's offers to the officer through the hub."""
-
-    def __init__(self, hub: HubPort, session_id: str) -> None:
-        self._hub = hub
-        self._session_id = session_id
-
-    async def send_offer(self, sdp: str) -> None:
-        await self._hub.request(RtcOffer(session_id=self._session_id, sdp=sdp))
-
-    async def send_answer(self, sdp: str) -> None:
-        # The kiosk always offers; an answer from it would be a programming error.
-        raise RuntimeError("the kiosk does not answer offers")
-
-
-def empty_stats() -> dict[str, Any]:
-    """The report fields (see the kiosk brief), all unset."""
-    return {
-        "session_id": None,
-        "start_clicked_at": None,
-        "session_started_at": None,
-        "first_connected_at": None,
-        "first_remote_frame_at": None,
-        "last_remote_frame_at": None,
-        "frames_received": 0,
-        "frames_painted": 0,
-        "reconnects": 0,
-        "ended_reason": None,
-        "ended_by": None,
-        "hung_up_at": None,
-        "identity_reports": 0,
-    }
 
 
 class KioskController:
@@ -179,7 +99,7 @@ class KioskController:
         self.hub = hub
         self.video = video
         self._credential = credential
-        self._peer_factory = peer_factory or _default_peer_factory
+        self._peer_factory = peer_factory or default_peer_factory
         self.ended_home_seconds = ended_home_seconds
         self.matter = matter
         self.state_dir = state_dir or Path("state")  # caches (catalogue) live here
@@ -528,7 +448,7 @@ class KioskController:
                 video=self.video,
                 # The document camera's preview: the offer's second video track.
                 doccam=self.capture.call_feed() if self.capture is not None else None,
-                signaling=_HubSignaling(self.hub, session_id),
+                signaling=HubSignaling(self.hub, session_id),
                 on_state=self._on_call_state,
             )
             self.peer = peer

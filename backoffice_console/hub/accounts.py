@@ -165,27 +165,33 @@ class AccountStore:
         if not token or len(token) > 200:
             raise Unauthorized("bad token")
         now = utcnow()
+        # One round trip: every HTTP request and websocket resolves its token here.
+        query = (
+            select(Token, User, Kiosk, ServicePoint)
+            .outerjoin(User, (Token.subject_kind == "user") & (User.id == Token.subject_id))
+            .outerjoin(Kiosk, (Token.subject_kind != "user") & (Kiosk.id == Token.subject_id))
+            .outerjoin(ServicePoint, ServicePoint.id == Kiosk.point_id)
+            .where(Token.token_hash == auth.digest(token))
+        )
         async with self._db.session() as s:
-            row = await s.scalar(select(Token).where(Token.token_hash == auth.digest(token)))
-            if row is None or row.expires_at <= now:
-                raise Unauthorized("unknown or expired token")
-            if row.subject_kind == "user":
-                user = await s.get(User, row.subject_id)
-                if user is None or not user.active:
-                    raise Unauthorized("account disabled")
-                return Principal(Role(user.role), user.id, user.display_name)
-            kiosk = await s.get(Kiosk, row.subject_id)
-            if kiosk is None or not kiosk.active:
-                raise Unauthorized("device disabled")
-            point = await s.get(ServicePoint, kiosk.point_id)
-            point_name = point.name if point is not None else ""
-            return Principal(
-                Role.KIOSK,
-                kiosk.id,
-                f"{point_name} {kiosk.name}".strip(),
-                point_name=point_name,
-                kiosk_name=kiosk.name,
-            )
+            found = (await s.execute(query)).first()
+        if found is None or found[0].expires_at <= now:
+            raise Unauthorized("unknown or expired token")
+        row, user, kiosk, point = found
+        if row.subject_kind == "user":
+            if user is None or not user.active:
+                raise Unauthorized("account disabled")
+            return Principal(Role(user.role), user.id, user.display_name)
+        if kiosk is None or not kiosk.active:
+            raise Unauthorized("device disabled")
+        point_name = point.name if point is not None else ""
+        return Principal(
+            Role.KIOSK,
+            kiosk.id,
+            f"{point_name} {kiosk.name}".strip(),
+            point_name=point_name,
+            kiosk_name=kiosk.name,
+        )
 
     # --- enrolment -----------------------------------------------------------
 

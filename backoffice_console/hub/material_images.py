@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -179,4 +180,9 @@ def check_page_image(
     h, w = image.shape[:2]
     if (w, h) != (header.width, header.height):
         raise InvalidImage("undecodable", "decoded size differs from the header")
-    return CheckedPage(_encode(image, STORE_QUALITY), w, h, thumbnail(image))
+    # The thumbnail on a second core while this one re-encodes (OpenCV releases the GIL).
+    thumb = _THUMBNAILER.submit(thumbnail, image)
+    return CheckedPage(_encode(image, STORE_QUALITY), w, h, thumb.result())
+
+
+_THUMBNAILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vw-thumbs")
