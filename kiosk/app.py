@@ -329,6 +329,9 @@ class KioskController:
                 self.point_name = welcome.display_name
             if self.capture is not None:
                 self.capture.uploader.wake()  # deliver what waited for the hub
+            if self.health is not None and self.health.send_error is not None:
+                # The officer must not see an old device state: report the latest run now.
+                self._tasks.start(self.health.send(), "health-report")
             if self.state == KioskState.OFFLINE:
                 self._set_state(KioskState.IDLE)
             elif self.state == KioskState.ENDED and self.connection_lost:

@@ -1,4 +1,4 @@
-"""The kiosk side of a transfer: same session, a new peer connection and a new offer."""
+"""The kiosk controller on a transfer (same session, new peer, new offer) and on reconnecting."""
 
 from __future__ import annotations
 
@@ -51,4 +51,37 @@ async def test_transferred_call_offers_again_under_the_same_session() -> None:
     # The call then ends normally.
     await c.handle_message(SessionEnded(session_id="s1", reason="hangup", by=Role.OFFICER))
     assert c.state == KioskState.ENDED and second.closed
+    await asyncio.wait_for(c.shutdown(), T)
+
+
+class _Monitor:
+    """Stands in for the kiosk's HealthMonitor: its last report did not reach the hub."""
+
+    def __init__(self) -> None:
+        self.send_error: str | None = "hub unreachable"
+        self.sends = 0
+
+    def start(self) -> None:
+        pass
+
+    async def send(self) -> bool:
+        self.sends += 1
+        self.send_error = None
+        return True
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_missed_health_report_goes_out_when_the_hub_connects() -> None:
+    c = KioskController(FakeHub(), peer_factory=FakePeer)
+    monitor = _Monitor()
+    c.health = monitor
+    await asyncio.wait_for(c.handle_connection(True), T)
+    await asyncio.sleep(0.05)
+    assert monitor.sends == 1 and monitor.send_error is None
+    # Connected again with nothing pending: no second report.
+    await asyncio.wait_for(c.handle_connection(True), T)
+    await asyncio.sleep(0.05)
+    assert monitor.sends == 1
     await asyncio.wait_for(c.shutdown(), T)
