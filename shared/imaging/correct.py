@@ -20,10 +20,10 @@ import numpy as np
 
 from shared.imaging.geometry import Corners, to_grey
 
-SKEW_WIDTH = 640
+SKEW_WIDTH = 512
 """Width of the small warp the skew is measured on (text lines stay long enough to vote)."""
 
-SKEW_WORK_WIDTH = 640
+SKEW_WORK_WIDTH = 512
 """`estimate_skew` works at most this wide: text lines stay long, the Hough stays cheap."""
 
 SKEW_LINES = 40
@@ -234,8 +234,9 @@ def _background_of(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     )
     blurred = cv2.GaussianBlur(closed, (0, 0), sigmaX=k / 2)
-    background = cv2.resize(blurred, size, interpolation=cv2.INTER_LINEAR)
-    return np.maximum(background, 1)
+    # Floored at 1 before scaling up: bilinear values stay within their neighbours' range,
+    # so the full-size background never holds a 0 to divide by (and costs no extra pass).
+    return cv2.resize(np.maximum(blurred, 1), size, interpolation=cv2.INTER_LINEAR)
 
 
 def flatten_grey(grey: np.ndarray) -> np.ndarray:
