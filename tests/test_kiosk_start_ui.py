@@ -50,10 +50,11 @@ class StartHub(FakeHub):
 
 
 class Monitor:
-    """Stands in for the health engineer's monitor: `unavailable_devices()`."""
+    """Stands in for the kiosk's HealthMonitor: `unavailable_devices()`, nothing to resend."""
 
     def __init__(self) -> None:
         self.down: set[str] = set()
+        self.send_error: str | None = None
 
     def unavailable_devices(self) -> set[str]:
         return set(self.down)
