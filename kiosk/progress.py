@@ -66,6 +66,21 @@ class CameraLike(Protocol):
     async def capture(self) -> np.ndarray: ...
 
 
+async def read_code(
+    camera: CameraLike, finder: Callable[[np.ndarray], str | None], what: str
+) -> str | None:
+    """One frame from `camera` read by `finder` (off the loop); None when nothing is found.
+
+    A camera failure is a "not found" to the person at the kiosk (and a log line).
+    """
+    try:
+        frame = await camera.capture()
+        return await asyncio.to_thread(finder, frame)
+    except Exception as exc:
+        log.warning("%s scan failed: %s", what, type(exc).__name__)
+        return None
+
+
 @dataclass
 class ProgressDesk:
     """What the progress page shows and does: typed digits, the answer or the problem."""
@@ -147,11 +162,7 @@ class ProgressDesk:
         self.busy = True
         self._changed()
         try:
-            frame = await camera.capture()
-            case_no = await asyncio.to_thread(find_case_qr, frame)
-        except Exception as exc:  # a camera failure is a "not found" to the resident
-            log.warning("receipt scan failed: %s", type(exc).__name__)
-            case_no = None
+            case_no = await read_code(camera, find_case_qr, "receipt")
         finally:
             self.busy = False
         if case_no is None:

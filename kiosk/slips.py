@@ -12,7 +12,6 @@ next; a slip of another point and an unknown code are refused too.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.progress import CASE_DIGITS, CameraLike, ProgressHub, format_case_digits
+from kiosk.progress import (
+    CASE_DIGITS,
+    CameraLike,
+    ProgressHub,
+    format_case_digits,
+    read_code,
+)
 from shared.hubclient import HubError, HubRequestError
 from shared.i18n import tr
 from shared.imaging.qr import decode_qr_texts
@@ -135,11 +140,7 @@ class SlipDesk:
         self.busy = True
         self._changed()
         try:
-            frame = await camera.capture()
-            code = await asyncio.to_thread(find_slip_qr, frame)
-        except Exception as exc:  # a camera failure is a "not found" to the helper
-            log.warning("slip scan failed: %s", type(exc).__name__)
-            code = None
+            code = await read_code(camera, find_slip_qr, "slip")
         finally:
             self.busy = False
         if code is None:
