@@ -1,8 +1,9 @@
 """Benchmark: a 4000x3000 document-camera frame to a page in the officer console's model.
 
 Measures, in the same run and on the same machine, interleaved:
-- pipeline (the real path): the kiosk's `make_page` (find_page + correct_page +
-  JPEG) on the frame, the durable outbox (SQLite + fsynced file), the kiosk's
+- pipeline (the real path): the kiosk's `make_page` (find_page + correct_page_jpeg:
+  the page warped, flattened and encoded in bands on every core) on the frame, the
+  durable outbox (SQLite + fsynced file), the kiosk's
   `Uploader` posting it over HTTPS to a real hub process on loopback (which
   validates, decodes, re-encodes, encrypts and stores it), and the hub's
   `material.added` over the officer's websocket until the console's
@@ -11,9 +12,11 @@ Measures, in the same run and on the same machine, interleaved:
   request to a receiver that reads the body.
 
 Each run draws its number on the page so every page is new to the hub (pages are
-idempotent by SHA-256). Prints JSON: medians, their ratio (target <= 3), the
-pipeline's own per-page time (kiosk image work), and where the rest goes
-(outbox, delivery through the hub).
+idempotent by SHA-256). This process plays the kiosk, so it keeps large buffers the
+way `vw-kiosk` does (`shared.memory.keep_large_buffers`, as the hub process does
+too); the baseline runs in the same process with the same setting. Prints JSON:
+medians, their ratio (target <= 3), the pipeline's own per-page time (kiosk image
+work), and where the rest goes (outbox, delivery through the hub).
 
     .venv/bin/python bench/page_delivery.py [--runs 15]
 """
@@ -47,6 +50,7 @@ from scripts.stack import DEMO_OFFICER, Stack  # noqa: E402
 from shared.hubclient import DeviceCredential, HubClient  # noqa: E402
 from shared.imaging import encode_jpeg  # noqa: E402
 from shared.imaging.synthetic import Lighting, photograph, render_document  # noqa: E402
+from shared.memory import keep_large_buffers  # noqa: E402
 from shared.protocol import QueueJoin, TicketTake  # noqa: E402
 
 FRAME_SIZE = (4000, 3000)
@@ -213,6 +217,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    keep_large_buffers()
     with tempfile.TemporaryDirectory(prefix="vw-bench-pages-") as tmp:
         stack = Stack(root=Path(tmp), python=sys.executable)
         try:

@@ -20,6 +20,7 @@ from shared.config import ConfigError
 from shared.hubclient import DeviceCredential, HubClient, HubError
 from shared.i18n import set_language
 from shared.logs import setup_logging
+from shared.memory import keep_large_buffers
 
 log = logging.getLogger("kiosk")
 
@@ -115,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(config.ui.language)
     if args.command == "enroll":
         return asyncio.run(_enroll(config, args.code, args.name or config.kiosk.name))
+    keep_large_buffers()  # document-camera stills and their pages, page after page
     return _run(config, args)
 
 

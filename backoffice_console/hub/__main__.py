@@ -16,6 +16,7 @@ from backoffice_console.hub.errors import HubError
 from backoffice_console.hub.server import serve
 from shared.config import ConfigError
 from shared.logs import setup_logging
+from shared.memory import keep_large_buffers
 from shared.protocol import Role
 
 
@@ -104,6 +105,7 @@ def run(argv: list[str] | None = None) -> int:
         if args.command == "import-catalogue":
             return asyncio.run(import_catalogue_cli(config, args.file, args.dry_run))
         setup_logging("hub", config.log_dir, config.log_level)
+        keep_large_buffers()  # every uploaded page is decoded and re-encoded here
         asyncio.run(serve(config, args.port))
         return 0
     except (ConfigError, HubError, OSError) as exc:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import struct
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from shared.imaging.jpeg_strips import decode_jpeg_strips, encode_jpeg_strips
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """An A4 page from a 16 MP document camera is 2-6 MB as JPEG; PNG may be larger."""
@@ -174,15 +175,15 @@ def check_page_image(
         )
     if not _complete(data, header.kind):
         raise InvalidImage("truncated", f"the {header.kind.upper()} file is incomplete")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    # The kiosk's pages carry a restart marker per MCU row: decoded in parts on several
+    # cores; any other file whole.
+    image = decode_jpeg_strips(data) if header.kind == "jpeg" else None
+    if image is None:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise InvalidImage("undecodable", f"the {header.kind.upper()} data cannot be decoded")
     h, w = image.shape[:2]
     if (w, h) != (header.width, header.height):
         raise InvalidImage("undecodable", "decoded size differs from the header")
-    # The thumbnail on a second core while this one re-encodes (OpenCV releases the GIL).
-    thumb = _THUMBNAILER.submit(thumbnail, image)
-    return CheckedPage(_encode(image, STORE_QUALITY), w, h, thumb.result())
-
-
-_THUMBNAILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vw-thumbs")
+    # The re-encoding in bands on every core (OpenCV releases the GIL), then the thumbnail.
+    return CheckedPage(encode_jpeg_strips(image, STORE_QUALITY), w, h, thumbnail(image))

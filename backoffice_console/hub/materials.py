@@ -21,7 +21,6 @@ identities.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -112,11 +111,18 @@ class MaterialService:
 
     async def _existing(self, session_id: str, sha256: str) -> StoreResult | None:
         async with self.hub.db.session() as s:
-            row = await s.scalar(
-                select(StoredMaterial).where(
+            return await self._earlier(s, session_id, sha256)
+
+    @staticmethod
+    async def _earlier(s: Any, session_id: str, sha256: str) -> StoreResult | None:
+        """The material already stored with this digest in the session, if any."""
+        row = (
+            await s.execute(
+                select(StoredMaterial.id, StoredMaterial.page_no).where(
                     StoredMaterial.session_id == session_id, StoredMaterial.sha256 == sha256
                 )
             )
+        ).first()
         return None if row is None else StoreResult(row.id, row.page_no, True)
 
     async def refuse(self, kiosk: Principal, session_id: str, reason: str) -> None:
@@ -144,21 +150,13 @@ class MaterialService:
             raise HubError(ErrorCode.INVALID_IMAGE, "the body does not match X-Content-SHA256")
         vault = self._vault()
         loop = asyncio.get_running_loop()
-        # The image work starts at once and the duplicate lookup runs meanwhile: a page
-        # arrives twice only after a lost reply, so the rare wasted check costs less than
-        # waiting for the database before every new page.
-        checking = loop.run_in_executor(self._executor, check_page_image, data, self.max_bytes)
+        # The image work comes first and the duplicate look-up inside the storing
+        # transaction: a page arrives twice only after a lost reply, so the rare wasted
+        # check costs less than a database round trip competing with every new page's.
         try:
-            earlier = await self._existing(session_id, sha256)
-        except BaseException:
-            checking.cancel()
-            raise
-        if earlier is not None:
-            with contextlib.suppress(InvalidImage):
-                await checking
-            return earlier
-        try:
-            page = await checking
+            page = await loop.run_in_executor(
+                self._executor, check_page_image, data, self.max_bytes
+            )
         except InvalidImage as exc:
             await self.refuse(kiosk, session_id, exc.reason)
             raise HubError(ErrorCode.INVALID_IMAGE, f"{exc.reason}: {exc.detail}") from None
@@ -178,6 +176,8 @@ class MaterialService:
             if again is None:
                 raise
             return again
+        if result.duplicate:
+            return result
         added = MaterialAdded(
             session_id=session_id,
             material_id=result.material_id,
@@ -214,6 +214,9 @@ class MaterialService:
                 .where(CallSession.id == cs.id)
                 .with_for_update(key_share=True)
             )
+            earlier = await self._earlier(s, cs.id, sha256)
+            if earlier is not None:
+                return earlier
             count = await s.scalar(
                 select(func.count())
                 .select_from(StoredMaterial)

@@ -37,8 +37,7 @@ from shared.imaging import (
     PageCheck,
     SharpnessTracker,
     check_page,
-    correct_page,
-    encode_jpeg,
+    correct_page_jpeg,
     find_page,
 )
 from shared.imaging.geometry import to_grey
@@ -82,7 +81,7 @@ def make_page(still: np.ndarray) -> bytes | None:
     corners = find_page(grey)
     if corners is None:
         return None
-    return encode_jpeg(correct_page(still, corners, grey=grey), JPEG_QUALITY)
+    return correct_page_jpeg(still, corners, quality=JPEG_QUALITY, grey=grey)
 
 
 class CaptureDesk:

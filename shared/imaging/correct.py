@@ -8,17 +8,25 @@ transform limited to +-15 degrees, which is several times cheaper than a probabi
 one over all angles). Shadows and lighting falloff are removed by dividing by a heavily
 blurred closing of the grey page estimated at low resolution (the paper's brightness
 without the ink), which makes Otsu reliable for black-and-white.
+
+The work is split for the cores: `plan_page` measures the skew and the paper at once
+on two small warps, and `render_rows` makes any band of the page from the plan, so
+`correct_page_jpeg` warps, flattens and encodes the bands at once
+(`shared.imaging.jpeg_strips`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 
 import cv2
 import numpy as np
 
 from shared.imaging.geometry import Corners, to_grey
+from shared.imaging.jpeg_strips import encode_jpeg_strips, encode_strips
+from shared.imaging.parallel import run_pair
 
 SKEW_WIDTH = 512
 """Width of the small warp the skew is measured on (text lines stay long enough to vote)."""
@@ -55,7 +63,25 @@ class PageMode(StrEnum):
     BW = "bw"
 
 
-def correct_page(
+@dataclass(frozen=True)
+class PagePlan:
+    """How a page is resampled from its frame, worked out once on small images.
+
+    `homography` maps frame pixels to page pixels (perspective and deskew composed);
+    `source` is the frame (RGB for colour, grey otherwise) and `background` the
+    paper's brightness at the page's full size, or None without flattening.
+    `render_rows` makes any band of the page from it, so bands can be made on
+    several cores.
+    """
+
+    source: np.ndarray
+    homography: np.ndarray
+    size: tuple[int, int]
+    mode: PageMode
+    background: np.ndarray | None
+
+
+def plan_page(
     image: np.ndarray,
     corners: Corners,
     mode: PageMode | str = PageMode.COLOUR,
@@ -63,14 +89,8 @@ def correct_page(
     deskew: bool = True,
     flatten: bool = True,
     grey: np.ndarray | None = None,
-) -> np.ndarray:
-    """The page inside `corners`, warped flat at full resolution, deskewed and flattened.
-
-    `image` is RGB (H x W x 3) or grey; `grey` may pass its grey version when the
-    caller has it already (`find_page` made one). Returns RGB for colour mode and a 2-D
-    uint8 array for grey and black-and-white. Raises ValueError for an unknown mode or
-    a degenerate quad.
-    """
+) -> PagePlan:
+    """The plan for `correct_page` (same arguments); raises ValueError like it."""
     mode = PageMode(mode)
     src = corners.as_array()
     tl, tr, br, bl = src.astype(np.float64)
@@ -88,37 +108,17 @@ def correct_page(
     homography = cv2.getPerspectiveTransform(src, dst)
     if grey is None or grey.shape[:2] != image.shape[:2]:
         grey = to_grey(image)
-    if deskew:
-        angle = estimate_skew(_small_warp(grey, homography, (width, height), SKEW_WIDTH))
-        if abs(angle) >= MIN_SKEW_DEGREES:
-            rotation = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
-            homography = np.vstack([rotation, [0.0, 0.0, 1.0]]) @ homography
-    source = image if mode is PageMode.COLOUR else grey
-    # Only the page's bounding box (plus a margin for the bilinear taps) is read by the
-    # warp: work on that view, shifting the homography by its origin.
-    x0, y0, x1, y1 = _source_box(homography, (width, height), source.shape[:2])
-    source = source[y0:y1, x0:x1]
-    box_homography = homography @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
-    four = source.ndim == 3 and source.shape[2] == 3
-    if four:
-        # OpenCV's bilinear warp has vector code for 1 and 4 channels, not 3: padding to
-        # RGBA first (a few ms) halves the page's biggest cost, with identical pixels.
-        source = cv2.cvtColor(source, cv2.COLOR_RGB2RGBA)
-    page = cv2.warpPerspective(
-        source,
-        box_homography,
-        (width, height),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-    if four:
-        page = cv2.cvtColor(page, cv2.COLOR_RGBA2RGB)
-    if flatten:
+    size = (width, height)
+
+    def skew() -> float:
+        return estimate_skew(_small_warp(grey, homography, size, SKEW_WIDTH)) if deskew else 0.0
+
+    def paper() -> np.ndarray | None:
         # The paper's brightness, estimated on a small warp of the frame (not on the big
         # page: no full-size grey copy and no full-size downscale).
-        small = _small_warp(
-            grey, homography, (width, height), BACKGROUND_OVERSAMPLE * BACKGROUND_WIDTH
-        )
+        if not flatten:
+            return None
+        small = _small_warp(grey, homography, size, BACKGROUND_OVERSAMPLE * BACKGROUND_WIDTH)
         small = cv2.resize(
             small,
             (
@@ -127,14 +127,120 @@ def correct_page(
             ),
             interpolation=cv2.INTER_AREA,
         )
-        background = _background_of(small, (width, height))
-        if mode is PageMode.COLOUR:
-            return cv2.divide(page, cv2.cvtColor(background, cv2.COLOR_GRAY2RGB), scale=255)
-        page = cv2.divide(page, background, scale=255)
-    if mode is not PageMode.BW:
-        return page
+        return _smooth_paper(small)
+
+    # The skew and the paper are measured at once on two small warps of the page as
+    # found; the deskew rotation then turns both the page and the (smooth) small paper.
+    angle, paper_small = run_pair(skew, paper)
+    if abs(angle) >= MIN_SKEW_DEGREES:
+        rotation = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
+        homography = np.vstack([rotation, [0.0, 0.0, 1.0]]) @ homography
+        if paper_small is not None:
+            paper_small = _rotated(paper_small, angle)
+    background = (
+        None
+        if paper_small is None
+        else cv2.resize(paper_small, size, interpolation=cv2.INTER_LINEAR)
+    )
+    source = image if mode is PageMode.COLOUR else grey
+    return PagePlan(source, homography, (width, height), mode, background)
+
+
+def render_rows(plan: PagePlan, y0: int, y1: int, *, bgr: bool = False) -> np.ndarray:
+    """Rows `y0:y1` of the corrected page, flattened but not thresholded.
+
+    Colour pages come as RGB, or BGR with `bgr=True` (what the JPEG encoder takes,
+    without another pass to swap channels); grey and black-and-white pages as grey.
+    """
+    width, _height = plan.size
+    # The band's own homography: the page's, moved up by y0.
+    homography = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]]) @ plan.homography
+    # Only the band's bounding box in the frame (plus a margin for the bilinear taps) is
+    # read by the warp: work on that view, shifting the homography by its origin.
+    x0, sy0, x1, sy1 = _source_box(homography, (width, y1 - y0), plan.source.shape[:2])
+    source = plan.source[sy0:sy1, x0:x1]
+    box_homography = homography @ np.array([[1.0, 0.0, x0], [0.0, 1.0, sy0], [0.0, 0.0, 1.0]])
+    colour = source.ndim == 3 and source.shape[2] == 3
+    if colour:
+        # OpenCV's bilinear warp has vector code for 1 and 4 channels, not 3: padding to
+        # RGBA first (a few ms) halves the page's biggest cost, with identical pixels.
+        source = cv2.cvtColor(source, cv2.COLOR_RGB2RGBA)
+    band = cv2.warpPerspective(
+        source,
+        box_homography,
+        (width, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    if colour:
+        band = cv2.cvtColor(band, cv2.COLOR_RGBA2BGR if bgr else cv2.COLOR_RGBA2RGB)
+    if plan.background is None:
+        return band
+    background = plan.background[y0:y1]
+    if colour:  # one background for all channels keeps the hues
+        background = cv2.cvtColor(background, cv2.COLOR_GRAY2RGB)
+    return cv2.divide(band, background, scale=255)
+
+
+def correct_page(
+    image: np.ndarray,
+    corners: Corners,
+    mode: PageMode | str = PageMode.COLOUR,
+    *,
+    deskew: bool = True,
+    flatten: bool = True,
+    grey: np.ndarray | None = None,
+) -> np.ndarray:
+    """The page inside `corners`, warped flat at full resolution, deskewed and flattened.
+
+    `image` is RGB (H x W x 3) or grey; `grey` may pass its grey version when the
+    caller has it already (`find_page` made one). Returns RGB for colour mode and a 2-D
+    uint8 array for grey and black-and-white. Raises ValueError for an unknown mode or
+    a degenerate quad.
+    """
+    plan = plan_page(image, corners, mode, deskew=deskew, flatten=flatten, grey=grey)
+    page = render_rows(plan, 0, plan.size[1])
+    return _threshold(page) if plan.mode is PageMode.BW else page
+
+
+def correct_page_jpeg(
+    image: np.ndarray,
+    corners: Corners,
+    mode: PageMode | str = PageMode.COLOUR,
+    quality: int = 85,
+    *,
+    grey: np.ndarray | None = None,
+) -> bytes:
+    """`correct_page` (deskewed, flattened) as JPEG bytes, made in bands on several cores.
+
+    The bands are warped, flattened and encoded at once and joined by restart markers
+    (`shared.imaging.jpeg_strips`). Black-and-white needs the whole page's histogram for
+    its threshold, so only its encoding is split.
+    """
+    if not 1 <= quality <= 100:
+        raise ValueError(f"JPEG quality must be 1..100, got {quality}")
+    plan = plan_page(image, corners, mode, grey=grey)
+    if plan.mode is PageMode.BW:
+        return encode_jpeg_strips(_threshold(render_rows(plan, 0, plan.size[1])), quality)
+    return encode_strips(
+        lambda y0, y1: render_rows(plan, y0, y1, bgr=True),
+        plan.size,
+        quality,
+        grey=plan.mode is PageMode.GREY,
+    )
+
+
+def _threshold(page: np.ndarray) -> np.ndarray:
     _, bw = cv2.threshold(page, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     return bw
+
+
+def _rotated(small: np.ndarray, angle: float) -> np.ndarray:
+    """A small page turned by `angle` degrees about its centre, edges repeated."""
+    h, w = small.shape[:2]
+    rotation = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    return cv2.warpAffine(small, rotation, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
 
 
 def _source_box(
@@ -228,6 +334,11 @@ def paper_background(grey: np.ndarray) -> np.ndarray:
 
 def _background_of(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The paper's brightness from a small grey page, scaled up to `size` (width, height)."""
+    return cv2.resize(_smooth_paper(small), size, interpolation=cv2.INTER_LINEAR)
+
+
+def _smooth_paper(small: np.ndarray) -> np.ndarray:
+    """The paper's brightness at the small page's size: ink closed away, blurred, >= 1."""
     # The closing must be wider than a stroke so the ink disappears from the estimate.
     k = max(7, (min(small.shape) // 25) | 1)
     closed = cv2.morphologyEx(
@@ -236,7 +347,7 @@ def _background_of(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     blurred = cv2.GaussianBlur(closed, (0, 0), sigmaX=k / 2)
     # Floored at 1 before scaling up: bilinear values stay within their neighbours' range,
     # so the full-size background never holds a 0 to divide by (and costs no extra pass).
-    return cv2.resize(np.maximum(blurred, 1), size, interpolation=cv2.INTER_LINEAR)
+    return np.maximum(blurred, 1)
 
 
 def flatten_grey(grey: np.ndarray) -> np.ndarray:
