@@ -178,7 +178,9 @@ def test_capture_page_checklist(qtbot: Any, restore: QApplication, test_output: 
     box.show_status(status)
     assert box.isVisible()
     assert box.summary.text() == "还缺 1 项材料"  # the optional item does not count
-    assert box.rows()[2] == "✗ 家庭收入证明  还缺" and box.rows()[0].startswith("✓ 居民身份证")
+    assert box.rows()[2] == "✗ 还缺：家庭收入证明" and box.rows()[0].startswith(
+        "✓ 已收：居民身份证"
+    )
     save_screenshot(page, test_output / "kiosk-capture-checklist.png")
     box.show_status(ChecklistStatus(session_id="s1", items=[
         KioskItem(code="id", name="居民身份证", done=True)]))  # fmt: skip

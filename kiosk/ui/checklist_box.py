@@ -68,7 +68,9 @@ class ChecklistBox(QFrame):
         for item in status.items:
             mark = tr("cases", "checklist.done" if item.done else "checklist.missing")
             optional = tr("cases", "panel.item.optional") if item.optional else ""
-            row = QListWidgetItem(f"{'✓' if item.done else '✗'} {item.name}{optional}  {mark}")
+            # The status word first: in a narrow column a long name may wrap, the word not.
+            text = tr("cases", "checklist.row", mark=mark, name=f"{item.name}{optional}")
+            row = QListWidgetItem(f"{'✓' if item.done else '✗'} {text}")
             row.setForeground(DONE if item.done else MISSING)
             self.items.addItem(row)
         self.show()
