@@ -260,3 +260,36 @@ async def test_auto_capture_waits_for_the_next_page(qtbot: QtBot, tmp_path: Path
         page.capture_button.click()
         await until(lambda: desk.state == CaptureState.CAPTURED)
         assert desk.captured == 2
+
+
+async def test_capture_page_with_a_flatbed_scanner(
+    qtbot: QtBot,
+    themed: QApplication,
+    tmp_path: Path,
+    test_output: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SANE flatbed (its `test` backend): the preview is the scan, the button says 扫描,
+    the message says how to lay the page, and a scan is a page in the outbox."""
+    i18n.set_language("zh_CN")
+    sane = tmp_path / "sane.d"
+    sane.mkdir()
+    (sane / "dll.conf").write_text("test\n")
+    monkeypatch.setenv("SANE_CONFIG_DIR", str(sane))
+    camera = DocumentCameraConfig(
+        backend="sane", path="test:0", dpi=100, preview_dpi=40,
+        sane_options=["--test-picture", "Color pattern", "-x", "150", "-y", "200"],
+    )  # fmt: skip
+    async with desk_on(UnreachableUploads(), tmp_path / "outbox", camera) as desk:
+        page = shown_page(qtbot, desk)
+        desk.open("s1", None)
+        await until(lambda: page.message.text() == "材料正面朝下放好，盖上盖板后按“扫描”")
+        await until(lambda: desk.preview_frame() is not None)
+        page.preview.poll()
+        assert page.preview.has_frame()
+        assert page.capture_button.text() == "扫描" and desk.flatbed
+        save_screenshot(page, test_output / "kiosk-capture-flatbed.png")
+        page.capture_button.click()
+        await until(lambda: desk.state == CaptureState.CAPTURED)
+        assert page.page_rows() == ["第1页  待上传"]
+        save_screenshot(page, test_output / "kiosk-capture-flatbed-scanned.png")

@@ -159,7 +159,7 @@ async def _print_test_page(printer: Printer, pdf: bytes, value: str, timeout: fl
 
 def doccam_configured(config: DocumentCameraConfig) -> bool:
     """False for a camera backend that needs a path and has none (nothing to open)."""
-    return config.backend == "simulated" or bool(config.path)
+    return config.backend in ("simulated", "sane") or bool(config.path)
 
 
 async def check_doccam(
@@ -177,6 +177,8 @@ async def check_doccam(
     try:
         if own:
             await cam.open()
+        if cam.flat:
+            return await _check_flatbed(cam, config)
         shots = [await cam.next_frame(config.capture_timeout) for _ in range(frames)]
     except DocumentCameraError as exc:
         return result(part, CheckStatus.FAILED, "doccam.no_frames", None, detail=str(exc))
@@ -184,6 +186,17 @@ async def check_doccam(
         if own:
             await cam.close()
     return _judge_doccam(shots, baseline)
+
+
+async def _check_flatbed(cam: DocumentCamera, config: DocumentCameraConfig) -> CheckResult:
+    """A flatbed answers with a scan (opening it made a preview scan): no focus to judge."""
+    await cam.wait_newer(0, config.scan_timeout)
+    shot = cam.latest()
+    if shot is None:
+        shot = await cam.capture()
+    height, width = shot.shape[:2]
+    return result("doccam", CheckStatus.OK, "doccam.flatbed_ok", f"{width}x{height}",
+                  device=cam.info().device)  # fmt: skip
 
 
 def _judge_doccam(shots: list[np.ndarray], baseline: float | None) -> CheckResult:

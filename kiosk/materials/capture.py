@@ -34,6 +34,7 @@ from kiosk.materials.uploader import Uploader
 from shared.hubclient import HubError
 from shared.imaging import (
     AutoCapture,
+    Corners,
     PageCheck,
     SharpnessTracker,
     check_page,
@@ -82,6 +83,15 @@ def make_page(still: np.ndarray) -> bytes | None:
     if corners is None:
         return None
     return correct_page_jpeg(still, corners, quality=JPEG_QUALITY, grey=grey)
+
+
+def make_flat_page(scan: np.ndarray) -> bytes:
+    """A flatbed scan as a page JPEG: the whole glass, straightened and evened out.
+
+    A scan is flat already and the lid around the paper is white: there is no page to
+    find, only a crooked placement to deskew and the lamp's falloff to flatten.
+    """
+    return correct_page_jpeg(scan, Corners.full_frame(scan.shape), quality=JPEG_QUALITY)
 
 
 class CaptureDesk:
@@ -254,6 +264,11 @@ class CaptureDesk:
         """The newest preview frame (RGB) for the touch screen, or None."""
         return None if self.camera is None else self.camera.latest()
 
+    @property
+    def flatbed(self) -> bool:
+        """The document camera is a flatbed scanner (no live picture: 扫描 on request)."""
+        return self.camera is not None and self.camera.flat
+
     async def _preview_loop(self) -> None:
         try:
             camera = await self._camera()
@@ -261,6 +276,12 @@ class CaptureDesk:
             log.warning("document camera unavailable: %s", exc)
             self.camera = None
             await self._failed("capture.error.no_camera", DeviceErrorCode.NO_CAMERA)
+            return
+        if camera.flat:
+            # Nothing live to check: the helper lays the page face down and presses 扫描.
+            if self.state == CaptureState.PREVIEW:
+                self.message = ("kiosk", "capture.flatbed")
+                self._changed()
             return
         loop = asyncio.get_running_loop()
         # The touch screen shows every preview frame while this page is open.
@@ -311,10 +332,12 @@ class CaptureDesk:
             camera = await self._camera()
             still = await camera.capture()
             loop = asyncio.get_running_loop()
-            jpeg = await loop.run_in_executor(self._imaging, make_page, still)
+            maker = make_flat_page if camera.flat else make_page
+            jpeg = await loop.run_in_executor(self._imaging, maker, still)
         except DocumentCameraError as exc:
             log.warning("capture failed: %s", exc)
-            await self._failed("capture.error.stalled", DeviceErrorCode.READ_FAILED)
+            failure = "capture.error.scan" if self.flatbed else "capture.error.stalled"
+            await self._failed(failure, DeviceErrorCode.READ_FAILED)
             return
         if jpeg is None:
             # The page moved away between the preview and the still: try again.

@@ -200,7 +200,8 @@ class CapturePage(QWidget):
             message = ""
         self.message.setText(message)
         good = state == CaptureState.CAPTURED or (
-            state == CaptureState.PREVIEW and desk.check is not None and desk.check.ok
+            state == CaptureState.PREVIEW
+            and (desk.flatbed or (desk.check is not None and desk.check.ok))
         )
         # Green when all is well, the theme's alert colour for a problem or a failure.
         sheet = f"color: {OK_TEXT};" if good else ""
@@ -213,6 +214,9 @@ class CapturePage(QWidget):
             self.preview.set_outline(check.corners.as_array(), size, ok=check.ok)
         else:
             self.preview.set_outline(None, None, ok=False)
+        take = tr("kiosk", "capture.scan" if desk.flatbed else "capture.take")
+        if self.capture_button.text() != take:
+            self.capture_button.setText(take)
         self.capture_button.setVisible(state in (CaptureState.PREVIEW, CaptureState.SAVING))
         self.capture_button.setEnabled(state == CaptureState.PREVIEW)
         self.again_button.setVisible(state == CaptureState.CAPTURED)

@@ -1,5 +1,6 @@
-"""The document camera (高拍仪): contract, OpenCV backends (V4L2, file, image sequence) and a
-simulated one. `open_document_camera(config)` builds the configured one (not yet opened)."""
+"""The document camera (高拍仪): contract, OpenCV backends (V4L2, file, image sequence), a
+SANE flatbed scanner and a simulated one. `open_document_camera(config)` builds the
+configured one (not yet opened)."""
 
 from kiosk.devices.doccam.config import DocumentCameraConfig
 from kiosk.devices.doccam.contract import (
@@ -11,6 +12,7 @@ from kiosk.devices.doccam.contract import (
     DocumentCameraError,
 )
 from kiosk.devices.doccam.opencv_backend import OpenCvDocumentCamera
+from kiosk.devices.doccam.sane_backend import SaneFlatbed
 from kiosk.devices.doccam.simulated import SimulatedDocumentCamera
 
 
@@ -21,6 +23,8 @@ def open_document_camera(config: DocumentCameraConfig) -> DocumentCamera:
     """
     if config.backend == "simulated":
         return SimulatedDocumentCamera(config)
+    if config.backend == "sane":
+        return SaneFlatbed(config)
     return OpenCvDocumentCamera(config)
 
 
@@ -33,6 +37,7 @@ __all__ = [
     "DocumentCameraConfig",
     "DocumentCameraError",
     "OpenCvDocumentCamera",
+    "SaneFlatbed",
     "SimulatedDocumentCamera",
     "open_document_camera",
 ]

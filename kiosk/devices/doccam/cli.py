@@ -25,6 +25,7 @@ from kiosk.devices.doccam import (
 )
 from shared.imaging import (
     AutoCapture,
+    Corners,
     PageMode,
     PageProblem,
     SharpnessTracker,
@@ -44,9 +45,16 @@ def register(subparsers: Any) -> None:
     ):
         sub = actions.add_parser(name, help=text)
         sub.add_argument(
-            "--backend", choices=["simulated", "v4l2", "file", "images"], default="simulated"
+            "--backend",
+            choices=["simulated", "v4l2", "file", "images", "sane"],
+            default="simulated",
         )
-        sub.add_argument("--path", help="device, video file or image pattern (frame_%%03d.jpg)")
+        sub.add_argument(
+            "--path",
+            help="device, video file, image pattern (frame_%%03d.jpg) "
+            "or SANE device name (scanimage -L)",
+        )
+        sub.add_argument("--dpi", type=int, default=300, help="sane: scan resolution")
         sub.add_argument("--width", type=int, default=0, help="requested width (0: highest)")
         sub.add_argument("--height", type=int, default=0, help="requested height (0: highest)")
         sub.add_argument("--seed", type=int, default=0, help="simulated: which documents")
@@ -66,7 +74,12 @@ def register(subparsers: Any) -> None:
 
 def _config(args: argparse.Namespace) -> DocumentCameraConfig:
     return DocumentCameraConfig(
-        backend=args.backend, path=args.path, width=args.width, height=args.height, seed=args.seed
+        backend=args.backend,
+        path=args.path,
+        width=args.width,
+        height=args.height,
+        seed=args.seed,
+        dpi=args.dpi,
     )
 
 
@@ -125,18 +138,22 @@ async def capture_page(
     frame = await camera.capture()
     timings["capture_ms"] = _ms(t0)
     loop = asyncio.get_running_loop()
-    t0 = time.perf_counter()
-    check = await loop.run_in_executor(None, check_page, frame)
-    timings["find_check_ms"] = _ms(t0)
     report: dict[str, Any] = {
         "frame": [int(frame.shape[1]), int(frame.shape[0])],
-        "check": check.to_dict(),
+        "check": None,
         "timings": timings,
         "written": False,
     }
-    if check.corners is None or PageProblem.CUT_OFF in check.problems:
-        return report
-    corners = check.corners
+    if camera.flat:  # a flatbed scan is the page already: nothing to find
+        corners = Corners.full_frame(frame.shape)
+    else:
+        t0 = time.perf_counter()
+        check = await loop.run_in_executor(None, check_page, frame)
+        timings["find_check_ms"] = _ms(t0)
+        report["check"] = check.to_dict()
+        if check.corners is None or PageProblem.CUT_OFF in check.problems:
+            return report
+        corners = check.corners
     t0 = time.perf_counter()
     page: np.ndarray = await loop.run_in_executor(None, lambda: correct_page(frame, corners, mode))
     timings["correct_ms"] = _ms(t0)

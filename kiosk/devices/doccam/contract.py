@@ -72,6 +72,11 @@ class DocumentCamera(ABC):
     idle_unwatched = False
     """True: no preview frames while nobody watches (see the class docstring)."""
 
+    flat = False
+    """True for a flatbed scanner: no live preview (`latest()` is the last scan, and
+    `next_frame()` waits for a scan), and a still is already a flat scan of the glass, to
+    be straightened and flattened but not searched for a page."""
+
     def __init__(self, config: DocumentCameraConfig) -> None:
         self.config = config
         self._executor: ThreadPoolExecutor | None = None
