@@ -3,8 +3,9 @@
 A 12 MP frame and the intermediates of its page are 10-40 MB each. glibc gives
 blocks that large their own memory mapping and returns it on free, so the next
 page's buffers are mapped afresh and every 4 KiB of them is faulted in and zeroed
-by the kernel again: about 5000 faults for one 20 MB copy, 7 ms on a virtual
-machine, a fifth of a page's time at the kiosk and at the hub. With the mapping
+by the kernel again. Measured on a 2-core virtual machine: one 20 MB copy cost 9 ms
+instead of 1.4, and the hub took about 2500 faults per uploaded page (under 20
+with these settings), some 5 of the 30 ms it spends on a page. With the mapping
 threshold above those sizes and the trim threshold above their sum, freed buffers
 stay in the heap for the next page. The price is that up to `TRIM_THRESHOLD` of
 freed memory per heap stays with the process (the kiosk and the hub are
