@@ -125,6 +125,7 @@ class KioskController:
         self.ended_by: str | None = None
         self.error: str | None = None  # i18n key of the last user-facing error
         self.ended_at: float | None = None  # time.monotonic()
+        self._ending = False  # a call is being ended (its peer closing)
         self.stats: dict[str, Any] = empty_stats()
         self.session_ended = asyncio.Event()
         desk_args: dict[str, Any] = {}
@@ -480,6 +481,18 @@ class KioskController:
             log.info("could not report call state: %s", exc)
 
     async def _end_call(self, reason: str, by: str | None) -> None:
+        # Our own hang-up and the hub's session.ended cross: the second must not end the
+        # call again while the first is closing the peer (state is still IN_CALL then),
+        # or the rating page would be opened a second time, after the resident rated.
+        if self._ending:
+            return
+        self._ending = True
+        try:
+            await self._ending_call(reason, by)
+        finally:
+            self._ending = False
+
+    async def _ending_call(self, reason: str, by: str | None) -> None:
         self._collect_peer_stats()
         self.stats["ended_reason"] = reason
         self.stats["ended_by"] = by

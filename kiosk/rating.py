@@ -95,7 +95,13 @@ class RatingDesk:
         return self.state != RatingState.CLOSED
 
     def open(self, session_id: str) -> None:
-        """A call ended: show the rating page for `session_id`."""
+        """A call ended: show the rating page for `session_id`.
+
+        A repeat while the page is up for the same session changes nothing: it must not
+        undo the resident's choice or answer (once closed, the page may open again).
+        """
+        if session_id == self.session_id and self.state != RatingState.CLOSED:
+            return
         self._cancel_timer()
         self.session_id = session_id
         self.level, self.reasons, self.outcome = None, [], None

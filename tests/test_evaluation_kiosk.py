@@ -44,6 +44,8 @@ async def test_desk_rates_skips_and_times_out_against_a_real_hub(hub: HubHarness
     assert desk.reasons == ["attitude"]
     assert await asyncio.wait_for(desk.submit(), 5)
     assert desk.state == RatingState.THANKS and desk.outcome == "rated"
+    desk.open(sid)  # the call's end told twice: the thanks stay, the answer too
+    assert desk.state == RatingState.THANKS and desk.outcome == "rated" and desk.level == 2
     desk.close()
     await asyncio.wait_for(desk.wait_closed(), 1)
     async with hub.hub.db.session() as s:

@@ -214,3 +214,42 @@ async def test_session_start_never_waits_for_the_offer_ack(
     assert controller.state == KioskState.IN_CALL
     assert isinstance(hub.sent[-1], RtcOffer)
     await asyncio.wait_for(controller.shutdown(), T)
+
+
+async def test_the_hubs_end_crossing_our_hang_up_ends_the_call_once(
+    controller: KioskController, hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub's session.ended arrives while our own session.end is in flight and the
+    peer is still closing: the call is ended (and the rating page opened) once."""
+    await _online(controller)
+    assert await asyncio.wait_for(controller.start_service(), T)
+    await asyncio.wait_for(controller.handle_message(session_started()), T)
+    await asyncio.sleep(0.01)
+    assert controller.state == KioskState.IN_CALL
+    closes: list[str] = []
+    close_peer = controller._close_peer
+
+    async def slow_close() -> None:
+        closes.append("close")
+        await asyncio.sleep(0.05)  # aiortc takes a while to close a peer
+        await close_peer()
+
+    monkeypatch.setattr(controller, "_close_peer", slow_close)
+    request = hub.request
+
+    async def echoing(message: object, timeout: float = 10.0) -> object:
+        ack = await request(message, timeout)
+        if isinstance(message, SessionEnd):  # the hub's echo, read before our ack
+            asyncio.get_running_loop().create_task(
+                controller.handle_message(
+                    SessionEnded(session_id="s1", reason="hangup", by=Role.KIOSK)
+                )
+            )
+            await asyncio.sleep(0.01)
+        return ack
+
+    monkeypatch.setattr(hub, "request", echoing)
+    await asyncio.wait_for(controller.hang_up(), T)
+    await asyncio.sleep(0.1)
+    assert closes == ["close"] and controller.state == KioskState.ENDED
+    await asyncio.wait_for(controller.shutdown(), T)
