@@ -7,7 +7,9 @@ cut off at the frame edge, a blurred page, a page with glare, and a frame with n
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -127,3 +129,30 @@ def skewed_page(angle: float, seed: int = 7, width: int = 1240) -> np.ndarray:
     # getRotationMatrix2D turns anticlockwise on screen for positive angles; negate it.
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
     return cv2.warpAffine(page, rot, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def photographed_pdf(
+    pdf: bytes, folder: Path, corners: list[tuple[int, int]], seed: int
+) -> np.ndarray:
+    """A rendered document (its first page rasterised at 110 dpi by pdftoppm) photographed
+    tilted on a plain grey desk, with sensor noise: what the document camera sees when a
+    printed receipt or slip is held under it. `corners` are the page's corners on the desk
+    as offsets from its top-left and bottom-right (tl, tr, br, bl), clockwise."""
+    source = folder / "document.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "110", "-png", "-singlefile", str(source), str(folder / "document")],
+        check=True,
+        timeout=30,
+    )
+    page = cv2.cvtColor(cv2.imread(str(folder / "document.png")), cv2.COLOR_BGR2RGB)
+    h, w = page.shape[:2]
+    desk = np.full((h + 300, w + 300, 3), 120, np.uint8)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    (tlx, tly), (trx, try_), (brx, bry), (blx, bly) = corners
+    dst = np.float32([[tlx, tly], [w + trx, try_], [w + brx, h + bry], [blx, h + bly]])
+    photo = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst),
+                                (desk.shape[1], desk.shape[0]), dst=desk,
+                                borderMode=cv2.BORDER_TRANSPARENT)  # fmt: skip
+    noise = np.random.default_rng(seed).normal(0, 6, photo.shape)
+    return np.clip(photo.astype(np.float64) + noise, 0, 255).astype(np.uint8)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from kiosk.progress import ProgressDesk, find_case_qr, format_case_digits, parse_qr_payload
@@ -14,28 +12,17 @@ from shared.documents import RenderOptions, render_receipt
 from tests import document_samples as samples
 from tests.hub_fixtures import HubHarness, hub_fixture  # noqa: F401
 from tests.identity_samples import VALID_NUMBER
+from tests.synthetic_pages import photographed_pdf
 from tests.test_progress_hub import with_identity
 
 CASE_NO = "SL20261122-000123"
 
 
 def receipt_photo(tmp_path: Path, case_no: str) -> np.ndarray:
-    """A receipt rendered to PDF, rasterised, and photographed: tilted on a grey desk, noisy."""
+    """A printed receipt photographed tilted on a grey desk, noisy."""
     doc = render_receipt(samples.receipt(case_number=case_no), RenderOptions(created=samples.FIXED))
-    pdf = tmp_path / "r.pdf"
-    pdf.write_bytes(doc.pdf)
-    subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf), str(tmp_path / "r")],
-                   check=True, timeout=30)  # fmt: skip
-    page = cv2.cvtColor(cv2.imread(str(tmp_path / "r.png")), cv2.COLOR_BGR2RGB)
-    h, w = page.shape[:2]
-    desk = np.full((h + 300, w + 300, 3), 120, np.uint8)
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[170, 140], [w + 130, 160], [w + 150, h + 170], [140, h + 150]])
-    warp = cv2.getPerspectiveTransform(src, dst)
-    photo = cv2.warpPerspective(page, warp, (desk.shape[1], desk.shape[0]), dst=desk,
-                                borderMode=cv2.BORDER_TRANSPARENT)  # fmt: skip
-    noise = np.random.default_rng(3).normal(0, 6, photo.shape)
-    return np.clip(photo.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    corners = [(170, 140), (130, 160), (150, 170), (140, 150)]
+    return photographed_pdf(doc.pdf, tmp_path, corners, seed=3)
 
 
 class PhotoCamera:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from PySide6.QtWidgets import QApplication
 
@@ -23,6 +21,7 @@ from shared.ui.screenshot import save_screenshot
 from tests import document_samples as samples
 from tests.hub_fixtures import HubHarness, hub_fixture  # noqa: F401
 from tests.qt_helpers import loop_fixture  # noqa: F401
+from tests.synthetic_pages import photographed_pdf
 from tests.test_cases_ui import restore, themed  # noqa: F401
 from tests.test_circulation_hub import SCAN, rows, scan, slip_call, wait
 from tests.test_kiosk_ui import _make, _run
@@ -33,22 +32,11 @@ CASE_NO = "SL20261122-000123"
 
 
 def slip_photo(tmp_path: Path) -> np.ndarray:
-    """A transmittal slip rendered to PDF, rasterised and photographed tilted on a grey desk."""
+    """A printed transmittal slip photographed tilted on a grey desk."""
     slip = samples.slip(slip_number=CODE, case_number=CASE_NO)
-    pdf = tmp_path / "s.pdf"
-    pdf.write_bytes(render_slip(slip, RenderOptions(created=samples.FIXED)).pdf)
-    subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf), str(tmp_path / "s")],
-                   check=True, timeout=30)  # fmt: skip
-    page = cv2.cvtColor(cv2.imread(str(tmp_path / "s.png")), cv2.COLOR_BGR2RGB)
-    h, w = page.shape[:2]
-    desk = np.full((h + 300, w + 300, 3), 120, np.uint8)
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[160, 150], [w + 140, 130], [w + 130, h + 160], [150, h + 170]])
-    warp = cv2.getPerspectiveTransform(src, dst)
-    photo = cv2.warpPerspective(page, warp, (desk.shape[1], desk.shape[0]), dst=desk,
-                                borderMode=cv2.BORDER_TRANSPARENT)  # fmt: skip
-    noise = np.random.default_rng(5).normal(0, 6, photo.shape)
-    return np.clip(photo.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    pdf = render_slip(slip, RenderOptions(created=samples.FIXED)).pdf
+    corners = [(160, 150), (140, 130), (130, 160), (150, 170)]
+    return photographed_pdf(pdf, tmp_path, corners, seed=5)
 
 
 def test_payload_rules_and_a_photographed_slip(tmp_path: Path) -> None:
