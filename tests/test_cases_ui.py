@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,10 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from backoffice_console.cases import CaseView, TimelineEntry
+from backoffice_console.materials import MaterialsView, PageItem
+from backoffice_console.model import ConsoleError
 from backoffice_console.ui.call_view import CallView
+from backoffice_console.ui.case_wiring import CaseUi
 from kiosk.progress import ProgressDesk
 from kiosk.ui.capture_page import CapturePage
 from kiosk.ui.checklist_box import ChecklistBox
@@ -106,6 +110,48 @@ def test_console_case_panel_beside_the_video(qtbot: Any, restore: QApplication,
     assert panel.error.text() == "操作被拒绝：bad_state"
     panel.show_view(CaseView())
     assert panel.case_no.text() == "暂无案件" and not panel.outcome_button.isEnabled()
+
+
+class _RecordingCaseDesk:
+    """The case desk's actions the panel asks for; the outcome is refused like the hub does."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    async def assign_page(self, material_id: int, item_code: str) -> None:
+        self.calls.append(("assign", material_id, item_code))
+
+    async def add_note(self, text: str) -> None:
+        self.calls.append(("note", text))
+
+    async def set_outcome(self, state: str, reason: str | None = None) -> None:
+        raise ConsoleError("cases.error.refused", "bad_state")
+
+
+async def test_case_wiring_runs_the_panel_requests_on_the_desk(
+    qtbot: Any, restore: QApplication
+) -> None:
+    view = CallView()
+    qtbot.addWidget(view)
+    pages = MaterialsView(pages=(PageItem(41, 1, 8, 8, b""), PageItem(42, 2, 8, 8, b"")))
+    desk = _RecordingCaseDesk()
+    started: list[tuple[Coroutine[Any, Any, None], str]] = []
+    wiring = CaseUi(view.case, view.materials, desk, SimpleNamespace(view=pages),  # type: ignore[arg-type]
+                    lambda coro, name: started.append((coro, name)))  # fmt: skip
+    assert wiring.panel is view.case
+    assert view.case.page_no("42") == "2" and view.case.page_no("7") == "?"
+    view.case.assign_requested.emit("hkb")  # no page selected in the materials tab
+    assert started == [] and view.case.error.text() == "请先在材料栏选中一页"
+    view.materials.show_view(pages)
+    view.materials.pages.setCurrentRow(1)
+    view.case.assign_requested.emit("hkb")
+    view.case.note_requested.emit("居民下午补交收入证明")
+    view.case.outcome_requested.emit("needs_more", "缺家庭收入证明")
+    assert [name for _, name in started] == ["assign", "case-note", "outcome"]
+    for coro, _ in started:
+        await coro
+    assert desk.calls == [("assign", 42, "hkb"), ("note", "居民下午补交收入证明")]
+    assert view.case.error.text() == "操作被拒绝：bad_state"
 
 
 class AnsweringHub:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from backoffice_console.model import QueueEntry
-from backoffice_console.routing import TransferTargets
+from backoffice_console.model import ConsoleError, QueueEntry
+from backoffice_console.routing import RoutingDesk, TransferTargets
 from backoffice_console.ui.call_view import CallView
 from backoffice_console.ui.queue_panel import QueuePanel
 from backoffice_console.ui.routing_wiring import RoutingUi
 from backoffice_console.ui.transfer_dialog import TransferDialog
 from shared import i18n
+from shared.i18n import tr
 from shared.ui.screenshot import save_screenshot
 from tests.qt_helpers import styled_app_fixture  # noqa: F401
 
@@ -109,20 +112,11 @@ def test_transfer_dialog_one_choice_and_call_view_button(qtbot, test_output: Pat
     assert empty.no_officers.isVisibleTo(empty) and empty.line_label.text().endswith("未指定")
 
     # The call view gains 转接 beside 挂断 when routing is installed (as the presenter does).
-    class _Main:
-        def __init__(self) -> None:
-            self.queue = QueuePanel(lambda: NOW)
-            self.call = CallView()
-
-    class _Presenter:
-        controller = object()
-        main = _Main()
-
-    presenter = _Presenter()
-    qtbot.addWidget(presenter.main.call)
-    qtbot.addWidget(presenter.main.queue)
-    routing = RoutingUi(presenter)  # type: ignore[arg-type]
-    call = presenter.main.call
+    queue, call = QueuePanel(lambda: NOW), CallView()
+    qtbot.addWidget(call)
+    qtbot.addWidget(queue)
+    desk = RoutingDesk(object())  # type: ignore[arg-type]
+    routing = RoutingUi(desk, queue, call, lambda coro, name: coro.close())
     call.resize(1200, 790)
     call.start_call("东湖社区居委会 一体机03")
     call.show()
@@ -131,3 +125,37 @@ def test_transfer_dialog_one_choice_and_call_view_button(qtbot, test_output: Pat
     assert routing.transfer_button.x() < call.hangup_button.x()
     assert routing.transfer_button.text() == "转接"
     save_screenshot(call, test_output / "routing-call-view.png")
+
+
+class _Runner:
+    """Stands in for the presenter's task runner: keeps what the widgets asked to run."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[Coroutine[Any, Any, None], str]] = []
+
+    def __call__(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        self.started.append((coro, name))
+
+    async def run_next(self) -> str:
+        coro, name = self.started.pop(0)
+        await coro
+        return name
+
+
+class _NobodyWaiting:
+    async def take_next(self) -> None:
+        raise ConsoleError("error.not_found")
+
+
+async def test_next_runs_through_the_runner_it_was_given(qtbot) -> None:  # type: ignore[no-untyped-def]
+    queue, call, runner = QueuePanel(lambda: NOW), CallView(), _Runner()
+    qtbot.addWidget(call)
+    qtbot.addWidget(queue)
+    queue.set_entries([entry(1, 2)])
+    routing = RoutingUi(_NobodyWaiting(), queue, call, runner)  # type: ignore[arg-type]
+    queue.next_button.click()
+    assert [name for _, name in runner.started] == ["take-next"]
+    assert not queue.next_button.isEnabled()  # busy while the request runs
+    assert await runner.run_next() == "take-next"
+    assert queue.message.text() == tr("routing", "notice.none_waiting")
+    assert queue.next_button.isEnabled() and routing.dialog is None

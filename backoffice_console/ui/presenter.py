@@ -87,8 +87,8 @@ class ConsolePresenter(ConsoleObserver):
         self.document_viewers: list[DocumentViewer] = []
         self.main.history.refresh_requested.connect(self._on_refresh_history)
         self.main.tabs.currentChanged.connect(self._on_tab)
-        self.routing = install_routing(self)  # 接下一位 and 转接
-        self.cases = install_cases(self)  # the case panel beside the video
+        self.routing = install_routing(self.main, controller, self._run)  # 接下一位 and 转接
+        self.cases = install_cases(self.main.call, controller, self._run)  # beside the video
 
     def _run(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.start(coro, name)
