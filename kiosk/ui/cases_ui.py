@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.progress import ProgressDesk, ProgressHub
 from kiosk.ui.checklist_box import ChecklistBox
-from kiosk.ui.home_entry import HomeEntry, camera_of
+from kiosk.ui.home_entry import EntryHost, HomeEntry, camera_of
 from kiosk.ui.progress_page import ProgressPage
 from kiosk.ui.widgets import touch_button
 from shared.i18n import tr
-
-if TYPE_CHECKING:
-    from kiosk.ui.kiosk_ui import KioskUi
 
 
 class CasesUi(HomeEntry):
     """The progress page and its home-page entry, and the checklist on the capture page."""
 
-    def __init__(self, ui: KioskUi, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> None:
+    def __init__(self, ui: EntryHost, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> None:
         controller = ui.controller
         hub = controller.hub
         http: ProgressHub | None = hub if isinstance(hub, ProgressHub) else None
@@ -50,6 +47,6 @@ class CasesUi(HomeEntry):
             self.checklist.show_status(status)
 
 
-def install_cases_ui(ui: KioskUi, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> CasesUi:
+def install_cases_ui(ui: EntryHost, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> CasesUi:
     """Add the progress look-up and the capture page's checklist to a kiosk UI."""
     return CasesUi(ui, spawn)

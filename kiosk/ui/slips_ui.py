@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.progress import ProgressHub
 from kiosk.slips import SlipDesk
-from kiosk.ui.home_entry import HomeEntry, camera_of
+from kiosk.ui.home_entry import EntryHost, HomeEntry, camera_of
 from kiosk.ui.slips_page import SlipsPage
 from kiosk.ui.widgets import touch_button
 from shared.i18n import tr
-
-if TYPE_CHECKING:
-    from kiosk.ui.kiosk_ui import KioskUi
 
 
 class SlipsUi(HomeEntry):
     """The hand-over page and its home-page entry."""
 
-    def __init__(self, ui: KioskUi, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> None:
+    def __init__(self, ui: EntryHost, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> None:
         hub = ui.controller.hub
         http: ProgressHub | None = hub if isinstance(hub, ProgressHub) else None
         camera = camera_of(ui)
@@ -38,6 +35,6 @@ class SlipsUi(HomeEntry):
         page.back_requested.connect(desk.close)
 
 
-def install_slips_ui(ui: KioskUi, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> SlipsUi:
+def install_slips_ui(ui: EntryHost, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> SlipsUi:
     """Add 原件交接 to a kiosk UI."""
     return SlipsUi(ui, spawn)
