@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from backoffice_console.hub import auth
+from backoffice_console.hub.accounts import secrets as auth
 from scripts.stack import offscreen_platform
 
 REPO = Path(__file__).resolve().parent.parent

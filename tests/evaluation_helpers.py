@@ -8,7 +8,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 
-from backoffice_console.hub.db import CallSession, Case, Kiosk
+from backoffice_console.hub.accounts.models import Kiosk
+from backoffice_console.hub.calls.models import CallSession
+from backoffice_console.hub.cases.models import Case
 from shared.hubclient import HubRequestError
 from shared.protocol import QueueJoin, SessionEnd, TicketTake
 from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer

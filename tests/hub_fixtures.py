@@ -11,15 +11,76 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
+from backoffice_console.hub.accounts import ACCOUNTS_KEY, AccountStore
+from backoffice_console.hub.calls import CALLS_KEY, CallStore
+from backoffice_console.hub.catalogue import CATALOGUE_KEY, CatalogueStore
+from backoffice_console.hub.core.config import HubConfig
+from backoffice_console.hub.core.connections import Registry
+from backoffice_console.hub.core.context import CORE_KEY, HubCore
+from backoffice_console.hub.db import Database
+from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStore
 from backoffice_console.hub.provision import prepare_dir
+from backoffice_console.hub.routing import ROUTING_KEY, Router
 from backoffice_console.hub.server import start
-from backoffice_console.hub.services import HUB_KEY, Hub
 from shared.hubclient import DeviceCredential, HubClient, HubRequestError, make_ssl_context
 from shared.protocol import Role
 
 PASSWORD = "correct horse 1"
 WAIT = 5.0
+
+
+class HubView:
+    """A running hub's services as the tests reach them (core and each domain's service)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+
+    @property
+    def core(self) -> HubCore:
+        """Configuration, database, connections, bus and audit log."""
+        return self.app[CORE_KEY]
+
+    @property
+    def db(self) -> Database:
+        """The hub's database."""
+        return self.core.db
+
+    @property
+    def config(self) -> HubConfig:
+        """The hub's configuration."""
+        return self.core.config
+
+    @property
+    def registry(self) -> Registry:
+        """Live websocket connections."""
+        return self.core.registry
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Users, kiosks and tokens."""
+        return self.app[ACCOUNTS_KEY].store
+
+    @property
+    def calls(self) -> CallStore:
+        """Tickets and sessions."""
+        return self.app[CALLS_KEY].calls
+
+    @property
+    def catalogue(self) -> CatalogueStore:
+        """The matter catalogue."""
+        return self.app[CATALOGUE_KEY]
+
+    @property
+    def identities(self) -> IdentityStore:
+        """Identities in sessions."""
+        return self.app[IDENTITY_KEY]
+
+    @property
+    def router(self) -> Router:
+        """The routing rules."""
+        return self.app[ROUTING_KEY]
 
 
 class Peer:
@@ -63,7 +124,7 @@ class HubHarness:
 
     url: str
     ca: Path
-    hub: Hub
+    hub: HubView
     peers: list[Peer] = field(default_factory=list)
     app: Any = None
     """The hub's aiohttp application (for services kept under its own AppKey)."""
@@ -139,7 +200,7 @@ async def running_hub(
         config.database_url = database_url
     runner, url = await asyncio.wait_for(start(config, 0), 30)
     harness = HubHarness(
-        url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY], app=runner.app
+        url=url, ca=config.tls_cert.parent / "ca.pem", hub=HubView(runner.app), app=runner.app
     )
     try:
         yield harness

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QTabWidget
 from sqlalchemy import select
 
-from backoffice_console.hub.db import AuditEntry
+from backoffice_console.hub.core.models import AuditEntry
 from backoffice_console.ui.callbacks_tab import CallbacksTab, install_callbacks_tab
 from shared.hubclient import HubClient
 from shared.protocol import Role

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from backoffice_console.hub.db import AuditEntry
-from backoffice_console.hub.db.models_callbacks import CallbackRequest
+from backoffice_console.hub.callbacks.models import CallbackRequest
+from backoffice_console.hub.core.models import AuditEntry
 from shared.hubclient import HubClient, HubRequestError
 from shared.protocol import Role
 from shared.protocol.callbacks import InvalidPhone, mask_phone, normalize_phone

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backoffice_console.hub.db import Case, CaseEvent, CaseMaterial
-from backoffice_console.hub.db.models_catalogue import CatalogueVersion
+from backoffice_console.hub.cases.models import Case, CaseEvent, CaseMaterial
+from backoffice_console.hub.catalogue.models import CatalogueVersion
 from shared.catalogue.io import load_sample
 from shared.hubclient import HubClient, HubRequestError
 from shared.protocol import (
@@ -204,7 +204,7 @@ async def test_identity_sets_digest_and_read_is_audited(hub: HubHarness) -> None
     data = await call(officer, "GET", f"/api/v1/sessions/{sid}/case")
     assert data["identity"]["id_number"] == VALID_NUMBER[:6] + "********" + VALID_NUMBER[-4:]
     assert VALID_NUMBER not in str(data)
-    actions = [e["action"] for e in await hub.hub.calls.audit_entries(sid)]
+    actions = [e["action"] for e in await hub.hub.core.audit.entries(sid)]
     assert actions.count("case.identity.read") == 1
     assert "identity.read" in [e["kind"] for e in data["events"]]
 

@@ -9,7 +9,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from backoffice_console.hub.case_state import (
+from backoffice_console.hub.cases.case_state import (
     REASON_REQUIRED,
     TRANSITIONS,
     Approval,

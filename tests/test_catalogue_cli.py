@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from backoffice_console.hub.__main__ import run
-from backoffice_console.hub.catalogue import CatalogueStore
-from backoffice_console.hub.config import load_hub_config
-from backoffice_console.hub.db import Database
+from backoffice_console.hub.catalogue.store import CatalogueStore
+from backoffice_console.hub.core.config import load_hub_config
+from backoffice_console.hub.db.engine import Database
 from shared.catalogue.io import dump_csv, load_sample
 
 

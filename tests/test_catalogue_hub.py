@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
-from backoffice_console.hub.catalogue import CatalogueStore
-from backoffice_console.hub.db import AuditEntry
-from backoffice_console.hub.db.models_catalogue import CatalogueVersion
+from backoffice_console.hub.catalogue.models import CatalogueVersion
+from backoffice_console.hub.catalogue.store import CatalogueStore
+from backoffice_console.hub.core.models import AuditEntry
 from shared.catalogue import Catalogue
 from shared.catalogue.io import dump_csv, dump_json, load_sample
 from shared.protocol import Role

@@ -8,10 +8,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backoffice_console.hub.cases import CASES_KEY
-from backoffice_console.hub.circulation import CIRCULATION_KEY, CirculationService, code_from_scan
-from backoffice_console.hub.db import AuditEntry, CaseEvent
-from backoffice_console.hub.db.models_evaluation import Circulation, CirculationHop
+from backoffice_console.hub.cases import ProgressAsked
+from backoffice_console.hub.cases.models import CaseEvent
+from backoffice_console.hub.circulation.models import Circulation, CirculationHop
+from backoffice_console.hub.circulation.service import (
+    CIRCULATION_KEY,
+    CirculationService,
+    code_from_scan,
+)
+from backoffice_console.hub.core.models import AuditEntry
 from shared.protocol import Role, SessionEnd
 from tests.evaluation_helpers import case_for, live_call, logged_in, raw_call, refused
 from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
@@ -74,8 +79,9 @@ async def test_happy_path_from_point_to_resident(hub: HubHarness) -> None:
         assert done["state"] == hop
         if hop == "with_courier":  # the resident's progress look-up says where they are
             case = await case_for(hub, sid)
-            extras = [await extra(case) for extra in hub.app[CASES_KEY].progress_extras]
-            (originals,) = [e["originals"] for e in extras if "originals" in e]
+            asked = ProgressAsked(case)
+            await hub.hub.core.bus.publish(asked)
+            originals = asked.extras["originals"]
             assert [(o["code"], o["state"], o["overdue"]) for o in originals] == [
                 (circ.code, "with_courier", False)
             ]

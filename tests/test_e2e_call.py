@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from backoffice_console.hub.config import load_hub_config
-from backoffice_console.hub.db import Database
-from backoffice_console.hub.reports import build_report
+from backoffice_console.hub.core.config import load_hub_config
+from backoffice_console.hub.db.engine import Database
+from backoffice_console.hub.reports.service import build_report
 from kiosk.devices.idcard.simulated import load_residents
 from kiosk.health.base import PARTS as HEALTH_PARTS
 from scripts.demo import run_tour_in

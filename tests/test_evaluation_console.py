@@ -15,8 +15,8 @@ from backoffice_console.evaluation import (
     RectificationsController,
     ratings_of_day,
 )
-from backoffice_console.hub.db.models_evaluation import Rectification
-from backoffice_console.hub.evaluation_routes import EVALUATION_KEY
+from backoffice_console.hub.evaluation import EVALUATION_KEY
+from backoffice_console.hub.evaluation.models import Rectification
 from backoffice_console.model import HistoryRow
 from backoffice_console.ui.evaluation_tabs import CloseDialog, install_evaluation_tabs
 from backoffice_console.ui.history_panel import HistoryPanel

@@ -11,15 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from backoffice_console.hub.db import AuditEntry, CaseEvent
-from backoffice_console.hub.db.models_evaluation import (
-    CaseContact,
-    FollowUp,
-    Rating,
-    Rectification,
-)
-from backoffice_console.hub.evaluation import EvaluationService
-from backoffice_console.hub.evaluation_routes import EVALUATION_KEY
+from backoffice_console.hub.cases.models import CaseEvent
+from backoffice_console.hub.core.models import AuditEntry
+from backoffice_console.hub.evaluation import EVALUATION_KEY
+from backoffice_console.hub.evaluation.models import CaseContact, FollowUp, Rating, Rectification
+from backoffice_console.hub.evaluation.service import EvaluationService
 from shared.protocol import Role
 from tests.evaluation_helpers import ended_call, logged_in, raw_status, refused
 from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from backoffice_console.hub.db.models_evaluation import FollowUp, Rating, Rectification
+from backoffice_console.hub.evaluation.models import FollowUp, Rating, Rectification
 from kiosk.app import KioskController, KioskState
 from kiosk.rating import PointSection, RatingDesk, RatingState
 from kiosk.ui.autopilot_rating import RatingPilot

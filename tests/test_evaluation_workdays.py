@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backoffice_console.hub.workdays import CalendarError, china_calendar, parse_calendar
+from backoffice_console.hub.evaluation.workdays import CalendarError, china_calendar, parse_calendar
 
 D = dt.date
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backoffice_console.hub import fleet_hours as h
+from backoffice_console.hub.fleet import hours as h
 
 MONDAY = dt.date(2026, 11, 23)
 TZ = dt.timezone(dt.timedelta(hours=8))

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from backoffice_console.hub.db import Kiosk
-from backoffice_console.hub.db.models_fleet import FleetHealthReport, FleetWorkOrder
+from backoffice_console.hub.accounts.models import Kiosk
+from backoffice_console.hub.fleet.models import FleetHealthReport, FleetWorkOrder
 from shared.hubclient import HubAuthError, HubClient, HubRequestError
 from shared.protocol import QueueJoin, Role, SessionEnd
 from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401

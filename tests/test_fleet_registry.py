@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from backoffice_console.hub.db.models_fleet import FleetDevice, FleetHourRule, FleetInstall
+from backoffice_console.hub.fleet.models import FleetDevice, FleetHourRule, FleetInstall
 from shared.protocol import Role
 from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
 from tests.test_fleet_hub import (

@@ -10,7 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
-from backoffice_console.hub.db import Base, Database, ServicePoint, utcnow
+from backoffice_console.hub.accounts.models import ServicePoint
+from backoffice_console.hub.db.base import Base
+from backoffice_console.hub.db.engine import Database
+from backoffice_console.hub.db.types import utcnow
 
 
 async def check_migrations_create_the_models_schema(url: str) -> None:

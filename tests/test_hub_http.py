@@ -8,7 +8,7 @@ import datetime as dt
 import aiohttp
 import pytest
 
-from backoffice_console.hub.auth import CODE_ALPHABET, normalise_code
+from backoffice_console.hub.accounts.secrets import CODE_ALPHABET, normalise_code
 from shared.hubclient import DeviceCredential, HubAuthError, HubClient, HubRequestError
 from shared.protocol import Role
 from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, _ignore, hub_fixture  # noqa: F401

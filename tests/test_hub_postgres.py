@@ -14,19 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from backoffice_console.hub.accounts import Principal
-from backoffice_console.hub.calls import CallStore
-from backoffice_console.hub.config import HubConfig
-from backoffice_console.hub.db import (
-    AuditEntry,
-    CallSession,
-    Database,
-    Kiosk,
-    ServicePoint,
-    Ticket,
-    User,
-)
-from backoffice_console.hub.errors import HubError
+from backoffice_console.hub.accounts.models import Kiosk, ServicePoint, User
+from backoffice_console.hub.calls.models import CallSession, Ticket
+from backoffice_console.hub.calls.store import CallStore
+from backoffice_console.hub.core.config import HubConfig
+from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.events import EventBus
+from backoffice_console.hub.core.models import AuditEntry
+from backoffice_console.hub.core.principal import Principal
+from backoffice_console.hub.db.engine import Database
 from backoffice_console.hub.provision import migrate
 from shared.protocol import Role
 from tests.hub_fixtures import HubHarness, running_hub
@@ -116,7 +112,7 @@ async def two_hubs(
     url = pg_cluster.url(pg_cluster.create_database("pair", template=pg_template))
     a, b = Database(url), Database(url)
     try:
-        yield CallStore(a), CallStore(b), a
+        yield CallStore(a, EventBus()), CallStore(b, EventBus()), a
     finally:
         await a.dispose()
         await b.dispose()

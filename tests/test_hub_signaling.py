@@ -164,7 +164,7 @@ async def test_offer_answer_state_relay_and_end(
     assert "s=offer" not in caplog.text and "s=answer" not in caplog.text
     for peer in (officer, kiosk):
         assert peer.client._token and peer.client._token not in caplog.text
-    actions = [e["action"] for e in await hub.hub.calls.audit_entries(sid)]
+    actions = [e["action"] for e in await hub.hub.core.audit.entries(sid)]
     assert actions == [
         "session.start",
         "rtc.offer",
@@ -182,7 +182,7 @@ async def test_kiosk_disconnect_ends_session_with_peer_gone(hub: HubHarness) -> 
     assert (ended.session_id, ended.reason, ended.by) == (sid, "peer_gone", Role.KIOSK)
     row = (await hub.hub.calls.list_sessions(session_id=sid))[0]
     assert (row["end_reason"], row["ended_by"]) == ("peer_gone", "kiosk")
-    audit = await hub.hub.calls.audit_entries(sid)
+    audit = await hub.hub.core.audit.entries(sid)
     assert audit[-1]["action"] == "session.end"
     assert audit[-1]["detail"] == {"reason": "peer_gone", "by": "kiosk"}
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backoffice_console.hub.db import AuditEntry, StoredIdentity
-from backoffice_console.hub.identity import IdentityVault
+from backoffice_console.hub.core.models import AuditEntry
+from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.identity.models import StoredIdentity
 from backoffice_console.hub.provision import prepare_dir
 from backoffice_console.hub.server import start
-from backoffice_console.hub.services import HUB_KEY
 from shared.hubclient import HubRequestError
 from shared.protocol import (
     DeviceCommand,
@@ -33,7 +33,7 @@ from shared.protocol import (
     decode_client_message,
     encode,
 )
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refusal, req  # noqa: F401
+from tests.hub_fixtures import WAIT, HubHarness, HubView, Peer, hub_fixture, refusal, req  # noqa: F401
 from tests.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
 
 
@@ -247,7 +247,7 @@ async def test_key_file_created_private_and_missing_key_refuses(tmp_path: Path) 
     os.remove(key)
     config.log_dir = None
     runner, url = await asyncio.wait_for(start(config, 0), 30)
-    harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=runner.app[HUB_KEY])
+    harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=HubView(runner.app))
     try:
         _, kiosk, sid = await in_call(harness)
         err = await refusal(kiosk, IdentityReport(session_id=sid, record=record().to_dict()))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from backoffice_console.hub.db import StoredIdentity
+from backoffice_console.hub.identity.models import StoredIdentity
 from kiosk.devices.idcard import CardReader, IdCardReaderConfig, NoReader, ReaderStatus
 from kiosk.devices.idcard.simulated import SimulatedReader
 from kiosk.identity import IdCardDesk, Prompt

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from backoffice_console.hub.material_images import InvalidImage, check_page_image
+from backoffice_console.hub.materials.images import InvalidImage, check_page_image
 from shared.imaging import correct_page, correct_page_jpeg, encode_jpeg, find_page
 from shared.imaging.correct import plan_page, render_rows
 from shared.imaging.jpeg_strips import (

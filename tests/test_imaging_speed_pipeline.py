@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from backoffice_console.hub.material_images import check_page_image, thumbnail
+from backoffice_console.hub.materials.images import check_page_image, thumbnail
 from kiosk.materials import make_page
 from shared.imaging import Corners, correct_page, encode_jpeg, estimate_skew, find_page
 from shared.imaging.correct import MAX_PAGE_SIDE, paper_background

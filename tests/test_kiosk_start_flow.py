@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from backoffice_console.hub.db import Ticket
-from backoffice_console.hub.db.models_callbacks import CallbackRequest
+from backoffice_console.hub.callbacks.models import CallbackRequest
+from backoffice_console.hub.calls.models import Ticket
 from kiosk.app import KioskController, KioskState
 from kiosk.catalogue import CatalogueDesk, NoCatalogue, ServiceHours, UnknownMatter
 from kiosk.devices.idcard import IdCardReaderConfig

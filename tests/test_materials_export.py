@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from backoffice_console.hub.material_export import ExportPage, render_materials_pdf
+from backoffice_console.hub.materials.export import ExportPage, render_materials_pdf
 from backoffice_console.materials import MaterialsDesk, MaterialsView
 from backoffice_console.model import ConsoleError
 from shared.hubclient import HubRequestError

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from backoffice_console.hub.db import AuditEntry, StoredMaterial
-from backoffice_console.hub.material_images import InvalidImage, check_page_image, read_header
+from backoffice_console.hub.core.models import AuditEntry
+from backoffice_console.hub.materials.images import InvalidImage, check_page_image, read_header
+from backoffice_console.hub.materials.models import StoredMaterial
 from shared.hubclient import HubRequestError
 from shared.imaging import encode_jpeg
 from shared.protocol import SessionEnd

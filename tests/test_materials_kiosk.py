@@ -17,15 +17,14 @@ import cv2
 import pytest
 from sqlalchemy import select
 
-from backoffice_console.hub.db import StoredMaterial
+from backoffice_console.hub.materials.models import StoredMaterial
 from backoffice_console.hub.provision import prepare_dir
 from backoffice_console.hub.server import start
-from backoffice_console.hub.services import HUB_KEY
 from kiosk.devices.doccam import DocumentCameraConfig
 from kiosk.materials import CaptureDesk, CaptureState, Outbox, Uploader
 from shared.hubclient import DeviceCredential, HubClient
 from shared.protocol import DeviceCommand, QueueJoin, TicketTake
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
+from tests.hub_fixtures import WAIT, HubHarness, HubView, Peer, hub_fixture  # noqa: F401
 from tests.synthetic_pages import page_frame
 from tests.test_materials_hub import page_jpeg
 
@@ -199,7 +198,7 @@ async def test_outbox_drains_after_network_loss_and_hub_restart(
 ) -> None:
     runner = own_hub["runner"]
     harness = HubHarness(own_hub["url"], own_hub["config"].tls_cert.parent / "ca.pem",
-                         runner.app[HUB_KEY])  # fmt: skip
+                         HubView(runner.app))  # fmt: skip
     _officer, credential, sid = await session_with_credential(harness, "K-net")
     hub_port = int(own_hub["url"].rsplit(":", 1)[1])
     proxy = Proxy(hub_port)
@@ -214,7 +213,7 @@ async def test_outbox_drains_after_network_loss_and_hub_restart(
         await outbox.add(sid, None, page_jpeg(11))
         uploader.wake()
         async with asyncio.timeout(10):
-            while len(await stored(runner.app[HUB_KEY])) < 1:  # noqa: ASYNC110
+            while len(await stored(HubView(runner.app))) < 1:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
 
         # Network loss: pages captured meanwhile wait in the outbox.
@@ -233,7 +232,7 @@ async def test_outbox_drains_after_network_loss_and_hub_restart(
         async with asyncio.timeout(15):  # drains by itself, no wake needed
             while await outbox.pending():  # noqa: ASYNC110 - polling the outbox
                 await asyncio.sleep(0.05)
-        rows = await stored(runner.app[HUB_KEY])
+        rows = await stored(HubView(runner.app))
         assert [r.page_no for r in rows] == [1, 2, 3]
         assert len({r.sha256 for r in rows}) == 3
     finally:

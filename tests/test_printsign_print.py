@@ -91,7 +91,7 @@ async def test_receipt_is_rendered_from_the_session_and_fetched_by_its_kiosk(
     with pytest.raises(HubRequestError) as refused:
         await other.client.get_bytes(f"/api/v1/documents/{doc['document_id']}.pdf")
     assert refused.value.code == "not_in_session"
-    actions = [e["action"] for e in await hub.hub.calls.audit_entries(sid)]
+    actions = [e["action"] for e in await hub.hub.core.audit.entries(sid)]
     assert "document.create" in actions and "document.fetch" in actions
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from backoffice_console.hub.db import StoredDocument
+from backoffice_console.hub.documents.models import StoredDocument
 from kiosk.signing import SignDesk, thin
 from shared.hubclient import HubRequestError
 from shared.protocol import DeviceCommand
@@ -79,7 +79,7 @@ async def test_form_is_signed_and_the_officer_gets_the_signed_pdf(
             )
         assert row is not None and row.signed_ciphertext is not None
         assert b"%PDF" not in row.signed_ciphertext and b"%PDF" not in row.ciphertext
-        actions = [e["action"] for e in await hub.hub.calls.audit_entries(sid)]
+        actions = [e["action"] for e in await hub.hub.core.audit.entries(sid)]
         assert "document.sign" in actions and "document.fetch_signed" in actions
         # Signing twice is a conflict, not a silent overwrite.
         with pytest.raises(HubRequestError) as again:

@@ -74,7 +74,7 @@ async def test_progress_right_wrong_unknown_and_rate_limited(hub: HubHarness) ->
     assert await ask(kiosk, case_no, LAST4) == "rate_limited"
     _, _, _, case2 = await with_identity(hub, "o2")
     assert isinstance(await ask(third, case2, LAST4), dict)
-    actions = [e["action"] for e in await hub.hub.calls.audit_entries(None)]
+    actions = [e["action"] for e in await hub.hub.core.audit.entries(None)]
     assert actions.count("progress.failed") == 6 and actions.count("progress.read") == 2
 
     # One kiosk spraying case numbers is stopped too (per-kiosk limit), others are not.

@@ -18,8 +18,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from backoffice_console.hub.db import CallSession, Case, Kiosk, ServicePoint, Ticket, User
-from backoffice_console.hub.db.models_evaluation import Rating, Rectification
+from backoffice_console.hub.accounts.models import Kiosk, ServicePoint, User
+from backoffice_console.hub.calls.models import CallSession, Ticket
+from backoffice_console.hub.cases.models import Case
+from backoffice_console.hub.evaluation.models import Rating, Rectification
 from shared.protocol import Role
 from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
 

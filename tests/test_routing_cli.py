@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from backoffice_console.hub.__main__ import run
-from backoffice_console.hub.db import Database, User
+from backoffice_console.hub.accounts.models import User
+from backoffice_console.hub.db.engine import Database
 from backoffice_console.hub.provision import CONFIG_NAME, prepare_dir
 
 

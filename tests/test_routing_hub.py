@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from backoffice_console.hub.db import AuditEntry, Ticket
+from backoffice_console.hub.calls.models import Ticket
+from backoffice_console.hub.core.models import AuditEntry
 from shared.hubclient import HubRequestError
 from shared.protocol import QueueJoin, Role, TicketTake
 from shared.protocol.routing import TicketNext
@@ -18,7 +19,7 @@ from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refused, req
 
 async def matter_of(hub: HubHarness, line: str) -> str:
     """A matter code of `line` in the hub's current catalogue."""
-    catalogue = await hub.hub.signaling.router.catalogue.current()
+    catalogue = await hub.hub.router.catalogue.current()
     assert catalogue is not None, "the hub has no catalogue"
     return catalogue.matters_of(line)[0].code
 
@@ -65,7 +66,7 @@ async def test_elderly_priority_from_birth_date_and_no_date_stored(hub: HubHarne
     future = await hub.kiosk("F")
     bad = QueueJoin(birth_date=today + dt.timedelta(days=1))
     assert await refused(future, bad) == "bad_message"
-    served = [info.ticket_id for _, info in await hub.hub.signaling.router.served()]
+    served = [info.ticket_id for _, info in await hub.hub.router.served()]
     assert served == [t_elderly, t_helped, t_normal]
 
 
@@ -95,7 +96,7 @@ async def test_lines_filter_snapshots_next_and_take(hub: HubHarness) -> None:
     with pytest.raises(HubRequestError) as err:
         await admin.client._call("PUT", put.format(99999), json={"lines": ["civil"]})
     assert err.value.code == "not_found"
-    assert await hub.hub.signaling.router.lines_of(uid_civil) == ["*"]
+    assert await hub.hub.router.lines_of(uid_civil) == ["*"]
     done = await admin.client._call("PUT", put.format(uid_civil), json={"lines": ["civil"]})
     assert done["lines"] == ["civil"]
     await admin.client._call("PUT", put.format(uid_med), json={"lines": ["medins"]})
@@ -119,7 +120,7 @@ async def test_lines_filter_snapshots_next_and_take(hub: HubHarness) -> None:
 
     # Outside one's lines: forbidden, and the ticket still waits.
     assert await refused(o_civil, TicketTake(ticket_id=t_med)) == "forbidden"
-    assert t_med in [info.ticket_id for _, info in await hub.hub.signaling.router.served()]
+    assert t_med in [info.ticket_id for _, info in await hub.hub.router.served()]
 
     # ticket.next: the first of one's own lines by the rules.
     await req(o_civil, TicketNext())
@@ -133,13 +134,13 @@ async def test_lines_filter_snapshots_next_and_take(hub: HubHarness) -> None:
 
 
 async def test_ratio_serves_a_normal_ticket_after_priority_streak(hub: HubHarness) -> None:
-    hub.hub.signaling.router.priority_ratio = 1
+    hub.hub.router.priority_ratio = 1
     officers = [await hub.officer(f"o{i}") for i in range(3)]
     k_n, k_a, k_b = await hub.kiosk("N"), await hub.kiosk("A"), await hub.kiosk("B")
     t_n = await joined(k_n)
     t_a = await joined(k_a, assistance=True)
     t_b = await joined(k_b, assistance=True)
-    served = [info.ticket_id for _, info in await hub.hub.signaling.router.served()]
+    served = [info.ticket_id for _, info in await hub.hub.router.served()]
     assert served == [t_a, t_n, t_b]  # ratio 1: one priority, then the waiting normal one
     got = []
     for officer in officers:
@@ -150,7 +151,7 @@ async def test_ratio_serves_a_normal_ticket_after_priority_streak(hub: HubHarnes
 
 async def test_overdue_flagged_once_and_audited(hub: HubHarness) -> None:
     officer = await hub.officer("o1")
-    hub.hub.signaling.router.overdue_after_s = 0.4
+    hub.hub.router.overdue_after_s = 0.4
     kiosk = await hub.kiosk("K")
     ticket = await joined(kiosk)
     async with asyncio.timeout(WAIT):
@@ -162,7 +163,7 @@ async def test_overdue_flagged_once_and_audited(hub: HubHarness) -> None:
     await asyncio.sleep(0.6)  # several more checks: still one audit row
     rows = [
         e
-        for e in await hub.hub.calls.audit_entries(None)
+        for e in await hub.hub.core.audit.entries(None)
         if e["action"] == "queue.overdue" and e["detail"]["ticket_id"] == ticket
     ]
     assert len(rows) == 1
@@ -173,10 +174,10 @@ async def test_unknown_or_counter_only_matter_is_refused_and_nothing_queued(
 ) -> None:
     kiosk = await hub.kiosk("U")
     assert await refused(kiosk, QueueJoin(matter="no.such.matter")) == "not_found"
-    catalogue = await hub.hub.signaling.router.catalogue.current()
+    catalogue = await hub.hub.router.catalogue.current()
     assert catalogue is not None
     counter_only = next(m.code for m in catalogue.matters if not m.remote)
     assert await refused(kiosk, QueueJoin(matter=counter_only)) == "bad_state"
-    assert await hub.hub.signaling.router.served() == []
+    assert await hub.hub.router.served() == []
     # The same kiosk can still queue for a matter the remote window handles.
     assert await joined(kiosk, matter=await matter_of(hub, "civil")) >= 1

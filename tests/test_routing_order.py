@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backoffice_console.hub.queue_order import (
+from backoffice_console.hub.routing.queue_order import (
     PRIORITY_CLASSES,
     age_on,
     is_overdue,

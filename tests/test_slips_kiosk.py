@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QApplication
 
-from backoffice_console.hub.db.models_evaluation import Circulation, CirculationHop
+from backoffice_console.hub.circulation.models import Circulation, CirculationHop
 from kiosk.slips import CODE_RE, SlipDesk, find_slip_qr, parse_slip_payload
 from kiosk.ui.slips_page import SlipsPage
 from shared import i18n

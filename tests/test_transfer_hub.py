@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backoffice_console.hub.db import CallSession, Case, CaseEvent, Kiosk, Ticket
+from backoffice_console.hub.accounts.models import Kiosk
+from backoffice_console.hub.calls.models import CallSession, Ticket
+from backoffice_console.hub.cases.models import Case, CaseEvent
 from shared.protocol import (
     CallState,
     CallStateReport,
@@ -69,7 +71,7 @@ async def state_of(hub: HubHarness, session_id: str) -> dict[str, Any]:
         assert cs is not None and case is not None
         events = list(await s.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)))
         tickets = list(await s.scalars(select(Ticket.id).where(Ticket.state == "waiting")))
-    audit = [e["action"] for e in await hub.hub.calls.audit_entries(session_id)]
+    audit = [e["action"] for e in await hub.hub.core.audit.entries(session_id)]
     return {
         "officer": cs.officer_id,
         "ended": cs.ended_at is not None,
@@ -109,7 +111,7 @@ async def test_transfer_to_officer_refusals_change_nothing_then_it_moves(hub: Hu
         ticket = await s.get(Ticket, cs.ticket_id)
         assert ticket is not None
         ticket.line = "civil"
-    await hub.hub.signaling.router.set_lines(None, ids["o2"], ["medins"])
+    await hub.hub.router.set_lines(None, ids["o2"], ["medins"])
     narrow = SessionTransfer(session_id=session_id, to_officer_id=ids["o2"])
     assert await refused(old, narrow) == "forbidden"
     assert await state_of(hub, session_id) == before
@@ -156,7 +158,7 @@ async def test_transfer_to_line_requeues_first_and_keeps_the_session(hub: HubHar
     await req(old, SessionTransfer(session_id=session_id, to_line="medins", note="转医保"))
     assert (await old.skip_to("session.ended")).reason == "transferred"
     assert (await kiosk.skip_to("session.transferred")).waiting is True
-    served = [info for _, info in await hub.hub.signaling.router.served()]
+    served = [info for _, info in await hub.hub.router.served()]
     assert served[0].priority == "transfer" and served[0].line == "medins"
     assert len(served) == 2  # ahead of the older assistance ticket
     parked = await state_of(hub, session_id)
@@ -166,7 +168,7 @@ async def test_transfer_to_line_requeues_first_and_keeps_the_session(hub: HubHar
     ids = {
         r["display_name"]: r["id"] for r in await other.client.get_json("/api/v1/routing/officers")
     }
-    await hub.hub.signaling.router.set_lines(None, ids["officer o3"], ["civil"])
+    await hub.hub.router.set_lines(None, ids["officer o3"], ["civil"])
     assert await refused(third, TicketTake(ticket_id=served[0].ticket_id)) == "forbidden"
     await req(other, TicketNext())
     started = await other.skip_to("session.started")
@@ -188,9 +190,9 @@ async def test_kiosk_hanging_up_while_parked_leaves_the_queue(hub: HubHarness) -
     old, kiosk, session_id = await in_call(hub, matter=None)
     await req(old, SessionTransfer(session_id=session_id, to_line="civil"))
     await kiosk.skip_to("session.transferred")
-    assert len(await hub.hub.signaling.router.served()) == 1
+    assert len(await hub.hub.router.served()) == 1
     await req(kiosk, SessionEnd(session_id=session_id))
-    assert await hub.hub.signaling.router.served() == []
+    assert await hub.hub.router.served() == []
     assert await refused(old, TicketNext()) == "not_found"
     async with hub.hub.db.session() as s:
         cs = await s.get(CallSession, session_id)
@@ -207,6 +209,6 @@ async def test_kiosk_hanging_up_while_parked_leaves_the_queue(hub: HubHarness) -
             async with hub.hub.db.session() as s:
                 cs = await s.get(CallSession, session2)
             assert cs is not None
-            if cs.end_reason == "peer_gone" and not await hub.hub.signaling.router.served():
+            if cs.end_reason == "peer_gone" and not await hub.hub.router.served():
                 break
             await asyncio.sleep(0.05)

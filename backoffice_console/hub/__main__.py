@@ -11,8 +11,8 @@ from pathlib import Path
 
 from backoffice_console.hub import provision, routing
 from backoffice_console.hub.catalogue import import_catalogue_cli
-from backoffice_console.hub.config import HubConfig, load_hub_config
-from backoffice_console.hub.errors import HubError
+from backoffice_console.hub.core.config import HubConfig, load_hub_config
+from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.server import serve
 from shared.config import ConfigError
 from shared.logs import setup_logging

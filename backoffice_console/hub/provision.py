@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 from backoffice_console.hub.accounts import AccountStore
-from backoffice_console.hub.config import HubConfig, load_hub_config, render_config
+from backoffice_console.hub.core.config import HubConfig, load_hub_config, render_config
+from backoffice_console.hub.core.vault import create_identity_key
 from backoffice_console.hub.db import Database
-from backoffice_console.hub.identity import create_identity_key
 from backoffice_console.hub.tls import ensure_tls
 from shared.protocol import Role
 

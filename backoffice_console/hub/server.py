@@ -12,7 +12,7 @@ import sys
 from aiohttp import web
 
 from backoffice_console.hub.app import build_app
-from backoffice_console.hub.config import HubConfig
+from backoffice_console.hub.core.config import HubConfig
 
 log = logging.getLogger(__name__)
 

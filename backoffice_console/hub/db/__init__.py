@@ -1,44 +1,12 @@
-"""The hub's database: SQLAlchemy 2 async models, engine set-up and Alembic migrations."""
+"""The hub's database plumbing: declarative base, engine and sessions, column types, migrations.
 
+The tables themselves live in the domains (`<domain>/models.py`); `hub/tables.py`
+imports every one of them so that `Base.metadata` is complete.
+"""
+
+from backoffice_console.hub.db.base import Base
 from backoffice_console.hub.db.engine import Database, migrate
-from backoffice_console.hub.db.models import (
-    AuditEntry,
-    Base,
-    CallSession,
-    EnrollmentCode,
-    Kiosk,
-    ServicePoint,
-    StoredDocument,
-    StoredIdentity,
-    StoredMaterial,
-    Ticket,
-    Token,
-    User,
-)
-from backoffice_console.hub.db.models_callbacks import *  # noqa: F403  (registers tables)
-from backoffice_console.hub.db.models_cases import Case, CaseEvent, CaseMaterial
-from backoffice_console.hub.db.models_catalogue import *  # noqa: F403
-from backoffice_console.hub.db.models_evaluation import *  # noqa: F403
-from backoffice_console.hub.db.models_fleet import *  # noqa: F403
-from backoffice_console.hub.db.types import utcnow
+from backoffice_console.hub.db.rows import lock_row, rowcount
+from backoffice_console.hub.db.types import iso, utcnow
 
-__all__ = [
-    "AuditEntry",
-    "Base",
-    "CallSession",
-    "Case",
-    "CaseEvent",
-    "CaseMaterial",
-    "Database",
-    "EnrollmentCode",
-    "Kiosk",
-    "ServicePoint",
-    "StoredDocument",
-    "StoredIdentity",
-    "StoredMaterial",
-    "Ticket",
-    "Token",
-    "User",
-    "migrate",
-    "utcnow",
-]
+__all__ = ["Base", "Database", "iso", "lock_row", "migrate", "rowcount", "utcnow"]

@@ -40,3 +40,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """ISO 8601 text of a timestamp, None for None (how the API sends times)."""
+    return value.isoformat() if value is not None else None

@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backoffice_console.hub.db.models import Base
+from backoffice_console.hub.tables import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:

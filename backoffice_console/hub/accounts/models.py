@@ -1,0 +1,88 @@
+"""Who may connect: users, service points, kiosks, enrolment codes and tokens.
+
+Change a model only together with a new migration; the schema test checks they match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice_console.hub.db import utcnow
+from backoffice_console.hub.db.base import Base
+
+
+class User(Base):
+    """A person who logs in to the console: officer, technician or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lines: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["*"])
+    """Line codes the officer is qualified for; ["*"] means every line (routing, issue 6)."""
+
+
+class Token(Base):
+    """A bearer token, stored as its SHA-256 digest, for a user or a kiosk."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))  # "user" | "device"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class ServicePoint(Base):
+    """A place with kiosks: a neighbourhood committee, a park, a service centre."""
+
+    __tablename__ = "service_points"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Kiosk(Base):
+    """An enrolled kiosk machine; it proves itself with a secret stored argon2-hashed."""
+
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class EnrollmentCode(Base):
+    """A one-time code an administrator hands to whoever installs a kiosk."""
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"))
+    kiosk_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), default=None)

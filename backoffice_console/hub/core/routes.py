@@ -1,0 +1,72 @@
+"""The core's own routes and lifecycle: health, the audit query, the websocket, start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import WSCloseCode, web
+
+from backoffice_console.hub.core import ws
+from backoffice_console.hub.core.config import HubConfig
+from backoffice_console.hub.core.context import CORE_KEY, HubCore
+from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.http import error_middleware, json_reply, principal_of
+from backoffice_console.hub.db import utcnow
+from shared.protocol import ErrorCode, Role
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/health")
+async def health(request: web.Request) -> web.Response:
+    """Whether the hub answers, its version and its clock."""
+    core = request.app[CORE_KEY]
+    return json_reply({"ok": True, "version": core.version, "time": utcnow().isoformat()})
+
+
+@routes.get("/api/v1/audit")
+async def audit(request: web.Request) -> web.Response:
+    """The audit log (`?session_id=`: one session's rows); administrators only."""
+    core = request.app[CORE_KEY]
+    who = await principal_of(request)
+    if who.role is not Role.ADMIN:
+        raise HubError(ErrorCode.FORBIDDEN, "administrators only")
+    session_id = request.query.get("session_id") or None
+    return json_reply(await core.audit.entries(session_id))
+
+
+async def _migrate(app: web.Application) -> None:
+    await app[CORE_KEY].db.migrate()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    core = app[CORE_KEY]
+    core.stopping = True
+    closing = [
+        socket.close(code=WSCloseCode.GOING_AWAY, message=b"hub shutting down")
+        for socket in list(core.websockets)
+    ]
+    # In parallel and bounded: a client that never answers the close must not hold us up.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 5.0)
+
+
+async def _dispose(app: web.Application) -> None:
+    await app[CORE_KEY].db.dispose()
+
+
+def setup(app: web.Application, config: HubConfig) -> HubCore:
+    """Put the core on `app`: before any domain, so its start-up (migrations) runs first."""
+    core = HubCore.create(config)
+    app[CORE_KEY] = core
+    app.middlewares.append(error_middleware)
+    app.add_routes(routes)
+    ws.setup(app)
+    app.on_startup.append(_migrate)
+    app.on_shutdown.append(_close_sockets)
+    app.on_cleanup.append(_dispose)
+    return core

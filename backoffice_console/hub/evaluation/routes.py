@@ -1,0 +1,157 @@
+"""HTTP routes of ratings, follow-ups, contacts and rectifications (see `service.py`).
+
+- `POST /api/v1/sessions/{sid}/rating` (the session's kiosk) `{level, reasons, helper}`
+  -> 201 `{rating_id, level, case_id, rectification}`; second -> 409 `conflict`.
+- `POST /api/v1/sessions/{sid}/rating/skip` (the session's kiosk) -> the follow-up.
+- `GET /api/v1/sessions/{sid}/rating` (the session's officer, supervisor, admin);
+  `GET /api/v1/ratings?day=` (an officer's own sessions; supervisors and admins all).
+- `POST /api/v1/cases/{case_no or id}/contact` (the case's officer) `{phone}` -> masked.
+- `GET /api/v1/follow-ups`, `GET /api/v1/rectifications[?state=open]`,
+  `POST /api/v1/rectifications/{id}/close` `{callback_at, callback_note}`
+  (supervisors and admins).
+The follow-up sweep runs every `SWEEP_EVERY_S` seconds from start-up to shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+
+from aiohttp import web
+
+from backoffice_console.hub.core.context import CORE_KEY
+from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body
+from backoffice_console.hub.evaluation.service import (
+    EVALUATION_KEY,
+    EvaluationService,
+    supervisor_check,
+)
+from backoffice_console.hub.evaluation.sms import FileSmsGateway
+from shared.protocol import ErrorCode
+from shared.protocol.rating import CloseRectificationBody, ContactBody, RatingBody, SkipBody
+
+_SWEEP_KEY = web.AppKey("evaluation_sweep", asyncio.Task[None])
+SWEEP_EVERY_S = 60.0
+
+routes = web.RouteTableDef()
+
+
+def _service(request: web.Request) -> EvaluationService:
+    return request.app[EVALUATION_KEY]
+
+
+@routes.post("/api/v1/sessions/{session_id}/rating")
+async def post_rating(request: web.Request) -> web.Response:
+    """Store the session's rating."""
+    service = _service(request)
+    who = await principal_of(request)
+    if not who.is_kiosk:
+        raise HubError(ErrorCode.FORBIDDEN, "only the session's kiosk rates it")
+    body = await read_body(request, RatingBody)
+    result = await service.rate(request.match_info["session_id"], who, body)
+    return json_reply(result, status=201)
+
+
+@routes.get("/api/v1/sessions/{session_id}/rating")
+async def get_rating(request: web.Request) -> web.Response:
+    """The session's rating, or 404."""
+    service = _service(request)
+    who = await principal_of(request)
+    return json_reply(await service.rating_seen_by(who, request.match_info["session_id"]))
+
+
+@routes.post("/api/v1/sessions/{session_id}/rating/skip")
+async def post_skip(request: web.Request) -> web.Response:
+    """The resident left without rating: a follow-up."""
+    service = _service(request)
+    who = await principal_of(request)
+    if not who.is_kiosk:
+        raise HubError(ErrorCode.FORBIDDEN, "only the session's kiosk reports this")
+    await read_body(request, SkipBody)
+    result = await service.skip(request.match_info["session_id"], who)
+    return json_reply(result)
+
+
+@routes.post("/api/v1/cases/{case_ref}/contact")
+async def post_contact(request: web.Request) -> web.Response:
+    """Record the case's phone number (sealed); answers it masked."""
+    service = _service(request)
+    who = await principal_of(request)
+    body = await read_body(request, ContactBody)
+    result = await service.set_contact(request.match_info["case_ref"], who, body.phone)
+    return json_reply(result)
+
+
+@routes.get("/api/v1/ratings")
+async def get_ratings(request: web.Request) -> web.Response:
+    """`GET /api/v1/ratings?day=YYYY-MM-DD` (hub's local day, default today)."""
+    service = _service(request)
+    who = await principal_of(request)
+    text = request.query.get("day")
+    try:
+        day = dt.date.fromisoformat(text) if text else service.clock().astimezone().date()
+    except ValueError:
+        raise HubError(ErrorCode.BAD_MESSAGE, "day must be YYYY-MM-DD") from None
+    start = dt.datetime.combine(day, dt.time.min).astimezone()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).astimezone()
+    return json_reply(await service.ratings_between(who, start, end))
+
+
+@routes.get("/api/v1/follow-ups")
+async def get_follow_ups(request: web.Request) -> web.Response:
+    """Recent follow-ups (after a sweep)."""
+    service = _service(request)
+    who = await principal_of(request)
+    return json_reply(await service.follow_ups(who))
+
+
+@routes.get("/api/v1/rectifications")
+async def get_rectifications(request: web.Request) -> web.Response:
+    """Rectifications, open and overdue first."""
+    service = _service(request)
+    who = await principal_of(request)
+    rows = await service.rectifications(who, request.query.get("state") or None)
+    return json_reply(rows)
+
+
+@routes.post("/api/v1/rectifications/{rect_id}/close")
+async def post_close(request: web.Request) -> web.Response:
+    """Close a rectification with its call-back."""
+    service = _service(request)
+    who = await principal_of(request)
+    rect_id = int_match(request, "rect_id", "rectification")
+    # Refuse a non-supervisor before looking at the body, so 403 does not depend on it.
+    supervisor_check(who)
+    body = await read_body(request, CloseRectificationBody)
+    await service.close(rect_id, who, body)
+    rows = await service.rectifications(who, None)
+    return json_reply(next(r for r in rows if r["id"] == rect_id))
+
+
+async def _start_sweep(app: web.Application) -> None:
+    app[_SWEEP_KEY] = asyncio.create_task(app[EVALUATION_KEY].sweep_forever(SWEEP_EVERY_S))
+
+
+async def _stop_sweep(app: web.Application) -> None:
+    task = app.get(_SWEEP_KEY)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def setup(app: web.Application) -> None:
+    """The evaluation service (file SMS gateway), its routes and the follow-up sweep."""
+    core = app[CORE_KEY]
+    config = core.config
+    app[EVALUATION_KEY] = EvaluationService(
+        db=core.db,
+        vault=core.vault,
+        sms=FileSmsGateway(config.config_dir / config.sms_outbox),
+        followup_after=dt.timedelta(minutes=config.rating_followup_min),
+    )
+    app.add_routes(routes)
+    app.on_startup.append(_start_sweep)
+    app.on_shutdown.append(_stop_sweep)

@@ -1,0 +1,351 @@
+"""Fleet registry over HTTP: service points, hours, devices, health, inspections, work orders.
+
+Kiosk endpoints (device token):
+- `GET /api/v1/kiosk/service` -> `{"point": {"id", "name"}, "open_now": bool,
+  "hours_today": [["09:00", "17:00"], ...], "next_open": iso | null, "closed": bool}`.
+  `closed`: the point itself is closed (no queueing at all); `open_now`: within its
+  hours now. A point with no hour rules is open all day. `next_open` is the next
+  opening when not open now (null when open now, or none within a year).
+- `POST /api/v1/fleet/health` (body: `shared.protocol.health.HealthReport` JSON) ->
+  `{"report_id", "failed": [part...], "work_orders_opened": [id...]}`. One open work
+  order per kiosk and failed part. An unenrolled or revoked kiosk gets 401.
+
+Officer endpoint:
+- `GET /api/v1/sessions/{sid}/kiosk-health` (the officer holding the session; admins
+  and technicians too) -> `{"kiosk_id", "received_at": iso | null, "report": HealthReport
+  JSON | null}`: the latest report of the session's kiosk.
+
+Admin and technician endpoints (writes to points and hours: admins only):
+- `GET /api/v1/fleet/points?at=YYYY-MM-DD&sub_district=` points as of a date (today);
+  `POST /api/v1/fleet/points` {kind, name, address, sub_district, longitude, latitude,
+  contact, effective?} create; `POST /api/v1/fleet/points/{id}/changes` {effective, any
+  field, status open|closed, reason} change / close / reopen from a date;
+  `GET /api/v1/fleet/points/{id}/history`.
+- `GET|POST /api/v1/fleet/points/{id}/hours` ({kind weekly|closed|special, weekday,
+  day, opens "HH:MM", closes "HH:MM", note}; overlapping rules -> 409 conflict);
+  `POST /api/v1/fleet/hours/{rule_id}/delete`; `GET /api/v1/fleet/points/{id}/calendar
+  ?from=YYYY-MM-DD&days=N` -> `[{"date", "open": [["09:00", "12:00"], ...]}, ...]` (N <= 366).
+- `POST /api/v1/fleet/devices` {point_id, kind, model, serial}; `POST
+  /api/v1/fleet/devices/{id}/move` {point_id}; `GET /api/v1/fleet/devices/{id}`;
+  `GET /api/v1/fleet/points/{id}/devices`.
+- `POST /api/v1/fleet/points/{id}/inspections` {title, checklist, due_on};
+  `GET /api/v1/fleet/inspections/due?within_days=14`; `POST
+  /api/v1/fleet/inspections/{id}/record` {results: {item: bool}, note}.
+- `GET /api/v1/fleet/work-orders?state=open|closed|all&point_id=`; `POST
+  /api/v1/fleet/work-orders` {point_id, kiosk_id?, summary}; `POST
+  /api/v1/fleet/work-orders/{id}/close` {note}.
+- `GET /api/v1/fleet/kiosks/{id}/health` report history; `GET
+  /api/v1/fleet/overview?sub_district=` (offline kiosks first).
+- `GET /api/v1/fleet/geojson`: points open today as an RFC 7946 FeatureCollection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from aiohttp import web
+
+from backoffice_console.hub.calls import CALLS_KEY, QueueJoining
+from backoffice_console.hub.core.context import CORE_KEY
+from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.http import json_reply, principal_of, read_body
+from backoffice_console.hub.core.principal import Principal
+from backoffice_console.hub.core.ws import Connected, Disconnected
+from backoffice_console.hub.fleet import hours
+from backoffice_console.hub.fleet.bodies import (
+    ChangeBody,
+    CloseBody,
+    DeviceBody,
+    HourBody,
+    InspectionBody,
+    MoveBody,
+    OrderBody,
+    PointBody,
+    RecordBody,
+)
+from backoffice_console.hub.fleet.points import local_today
+from backoffice_console.hub.fleet.service import FLEET_KEY, Fleet
+from shared.protocol import ErrorCode, Role
+from shared.protocol.health import HealthReport
+
+log = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+
+STAFF = (Role.ADMIN, Role.TECHNICIAN)
+
+
+def _id(request: web.Request, name: str) -> int:
+    # Not `core.http.int_match`: a non-number here has always been 400 (`bad_message`), and
+    # ids outside PostgreSQL's integer range are `not_found` before they reach the database.
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be a number") from None
+    if not 1 <= value <= 2**31 - 1:
+        raise HubError(ErrorCode.NOT_FOUND, "no such item")
+    return value
+
+
+def _date_param(request: web.Request, name: str) -> dt.date | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be YYYY-MM-DD") from None
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be a number") from None
+    if not low <= value <= high:
+        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be {low} to {high}")
+    return value
+
+
+async def _caller(request: web.Request, *roles: Role) -> tuple[Fleet, Principal]:
+    who = await principal_of(request)
+    if who.role not in roles:
+        raise HubError(ErrorCode.FORBIDDEN, f"only {', '.join(r.value for r in roles)}")
+    return request.app[FLEET_KEY], who
+
+
+# --- kiosk -------------------------------------------------------------------------
+
+
+@routes.get("/api/v1/kiosk/service")
+async def kiosk_service(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.KIOSK)
+    point_id = await fleet.points.point_of_kiosk(who.subject_id)
+    return json_reply((await fleet.points.service(point_id)).to_json())
+
+
+@routes.post("/api/v1/fleet/health")
+async def health_report(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.KIOSK)
+    report = await read_body(request, HealthReport)
+    return json_reply(await fleet.care.report(who, report))
+
+
+@routes.get("/api/v1/sessions/{session_id}/kiosk-health")
+async def session_kiosk_health(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.OFFICER, Role.SUPERVISOR, *STAFF)
+    session_id = request.match_info["session_id"]
+    if who.role in STAFF:
+        kiosk_id = await fleet.care.kiosk_of_session(session_id)
+    else:
+        calls = request.app[CALLS_KEY].calls
+        kiosk_id = (await calls.holder_check(session_id, who)).kiosk_id
+    return json_reply(await fleet.care.latest(kiosk_id))
+
+
+# --- points and hours --------------------------------------------------------------
+
+
+@routes.get("/api/v1/fleet/points")
+async def list_points(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    day = _date_param(request, "at") or local_today()
+    return json_reply(await fleet.points.at(day, request.query.get("sub_district") or None))
+
+
+@routes.post("/api/v1/fleet/points")
+async def create_point(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.ADMIN)
+    body = await read_body(request, PointBody)
+    fields = body.model_dump(exclude={"effective"}) | {"status": "open", "reason": "opened"}
+    return json_reply(await fleet.points.create(fields, body.effective or local_today(), who), 201)
+
+
+@routes.post("/api/v1/fleet/points/{point_id}/changes")
+async def change_point(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.ADMIN)
+    point_id = _id(request, "point_id")
+    body = await read_body(request, ChangeBody)
+    changes = body.model_dump(exclude={"effective"}, exclude_unset=True)
+    if not set(changes) - {"reason"}:
+        raise HubError(ErrorCode.BAD_MESSAGE, "nothing to change")
+    if body.status == "closed" and not body.reason:
+        raise HubError(ErrorCode.BAD_MESSAGE, "closing a point needs a reason")
+    return json_reply(await fleet.points.change(point_id, changes, body.effective, who), 201)
+
+
+@routes.get("/api/v1/fleet/points/{point_id}/history")
+async def point_history(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    return json_reply(await fleet.points.history(_id(request, "point_id")))
+
+
+@routes.get("/api/v1/fleet/points/{point_id}/hours")
+async def list_hours(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    return json_reply(await fleet.points.rules(_id(request, "point_id")))
+
+
+@routes.post("/api/v1/fleet/points/{point_id}/hours")
+async def add_hours(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.ADMIN)
+    point_id = _id(request, "point_id")
+    body = await read_body(request, HourBody)
+    try:
+        opens = hours.parse_hhmm(body.opens) if body.opens is not None else 0
+        closes = hours.parse_hhmm(body.closes) if body.closes is not None else 0
+    except hours.HoursError as exc:
+        raise HubError(ErrorCode.BAD_MESSAGE, str(exc)) from None
+    if body.kind == hours.CLOSED and (body.opens or body.closes):
+        raise HubError(ErrorCode.BAD_MESSAGE, "a closed day has no opening times")
+    rule = hours.HourRule(body.kind, body.weekday, body.day, opens, closes)
+    return json_reply(await fleet.points.add_rule(point_id, rule, body.note, who), 201)
+
+
+@routes.post("/api/v1/fleet/hours/{rule_id}/delete")
+async def delete_hours(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, Role.ADMIN)
+    await fleet.points.delete_rule(_id(request, "rule_id"), who)
+    return json_reply({"deleted": True})
+
+
+@routes.get("/api/v1/fleet/points/{point_id}/calendar")
+async def hours_calendar(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    start = _date_param(request, "from") or local_today()
+    days = _int_param(request, "days", 7, 1, 366)
+    return json_reply(await fleet.points.calendar(_id(request, "point_id"), start, days))
+
+
+# --- devices -----------------------------------------------------------------------
+
+
+@routes.get("/api/v1/fleet/points/{point_id}/devices")
+async def point_devices(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    return json_reply(await fleet.devices.devices_at(_id(request, "point_id")))
+
+
+@routes.post("/api/v1/fleet/devices")
+async def register_device(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, *STAFF)
+    body = await read_body(request, DeviceBody)
+    device = await fleet.devices.register_device(
+        body.point_id, body.kind, body.model, body.serial, who
+    )
+    return json_reply(device, 201)
+
+
+@routes.get("/api/v1/fleet/devices/{device_id}")
+async def device_detail(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    return json_reply(await fleet.devices.device(_id(request, "device_id")))
+
+
+@routes.post("/api/v1/fleet/devices/{device_id}/move")
+async def move_device(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, *STAFF)
+    device_id = _id(request, "device_id")
+    body = await read_body(request, MoveBody)
+    return json_reply(await fleet.devices.move_device(device_id, body.point_id, who))
+
+
+# --- inspections, work orders, health, overview, map -------------------------------
+
+
+@routes.post("/api/v1/fleet/points/{point_id}/inspections")
+async def schedule_inspection(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, *STAFF)
+    point_id = _id(request, "point_id")
+    body = await read_body(request, InspectionBody)
+    return json_reply(
+        await fleet.care.schedule(point_id, body.title, body.checklist, body.due_on, who), 201
+    )
+
+
+@routes.get("/api/v1/fleet/inspections/due")
+async def inspections_due(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    return json_reply(await fleet.care.due(_int_param(request, "within_days", 14, 0, 366)))
+
+
+@routes.post("/api/v1/fleet/inspections/{inspection_id}/record")
+async def record_inspection(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, *STAFF)
+    inspection_id = _id(request, "inspection_id")
+    body = await read_body(request, RecordBody)
+    return json_reply(await fleet.care.record(inspection_id, body.results, body.note, who))
+
+
+@routes.get("/api/v1/fleet/work-orders")
+async def list_orders(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    state = request.query.get("state", "open")
+    if state not in ("open", "closed", "all"):
+        raise HubError(ErrorCode.BAD_MESSAGE, "state must be open, closed or all")
+    point = _int_param(request, "point_id", 0, 0, 2**31 - 1) or None
+    return json_reply(await fleet.care.orders(state, point))
+
+
+@routes.post("/api/v1/fleet/work-orders")
+async def open_order(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, *STAFF)
+    body = await read_body(request, OrderBody)
+    order = await fleet.care.open_order(body.point_id, body.kiosk_id, body.summary, who)
+    return json_reply(order, 201)
+
+
+@routes.post("/api/v1/fleet/work-orders/{order_id}/close")
+async def close_order(request: web.Request) -> web.Response:
+    fleet, who = await _caller(request, *STAFF)
+    order_id = _id(request, "order_id")
+    body = await read_body(request, CloseBody)
+    return json_reply(await fleet.care.close_order(order_id, body.note, who))
+
+
+@routes.get("/api/v1/fleet/kiosks/{kiosk_id}/health")
+async def kiosk_health_history(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    limit = _int_param(request, "limit", 20, 1, 200)
+    return json_reply(await fleet.care.history(_id(request, "kiosk_id"), limit))
+
+
+@routes.get("/api/v1/fleet/overview")
+async def overview(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    return json_reply(await fleet.care.overview(request.query.get("sub_district") or None))
+
+
+@routes.get("/api/v1/fleet/geojson")
+async def geojson(request: web.Request) -> web.Response:
+    fleet, _ = await _caller(request, *STAFF)
+    response = json_reply(await fleet.geojson())
+    response.content_type = "application/geo+json"
+    return response
+
+
+# --- wiring ------------------------------------------------------------------------
+
+
+async def _startup(app: web.Application) -> None:
+    await app[FLEET_KEY].start()
+
+
+def setup(app: web.Application) -> None:
+    """The fleet service, its routes, its start-up step and what it listens to.
+
+    Kiosks' presence follows `core.ws.Connected`/`Disconnected`; `calls.QueueJoining`
+    is refused at a closed point. Core's migration is on_startup before any domain's.
+    """
+    core = app[CORE_KEY]
+    fleet = Fleet(core.db)
+    app[FLEET_KEY] = fleet
+    core.bus.subscribe(QueueJoining, fleet.on_queue_joining)
+    core.bus.subscribe(Connected, fleet.on_connected)
+    core.bus.subscribe(Disconnected, fleet.on_disconnected)
+    app.add_routes(routes)
+    app.on_startup.append(_startup)
