@@ -1,4 +1,4 @@
-"""The rooms of DESIGN.md: only ui packages (and the Qt entry points) touch Qt.
+"""The rooms of docs/ARCHITECTURE.md: only ui packages (and the Qt entry points) touch Qt.
 
 import-linter checks the contracts in pyproject.toml (`make lint`); this test makes
 sure the contract names every non-ui module, so a new module cannot slip past it.
