@@ -2,7 +2,7 @@
 # Prints the path of the Python interpreter to build the virtual environment with.
 #
 # Prefers 3.12 and newer: PySide6-Essentials 6.12 crashes on 3.11 under qasync
-# (see ../shared/reference/WEBRTC.md), so 3.11 is only a fallback, and
+# (see docs/reference/WEBRTC.md), so 3.11 is only a fallback, and
 # pyproject.toml pins PySide6 below 6.12 there. pyenv's shims answer for
 # versions that are not active, so every candidate is asked to run.
 set -u

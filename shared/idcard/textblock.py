@@ -1,6 +1,6 @@
 """The 256-byte text block of GA 490 cards (UCS-2LE), parsed into and built from records.
 
-Layouts (offset/length in bytes) are those of ../shared/reference/DEVICES.md; the
+Layouts (offset/length in bytes) are those of docs/reference/DEVICES.md; the
 card type is the character at byte 248. Parsing is all-or-nothing: every field is
 decoded and checked, and the first problem raises CardDataError naming the field.
 """

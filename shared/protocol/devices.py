@@ -1,6 +1,6 @@
 """Device commands: the officer asks the kiosk to do something with a device.
 
-Flow (DESIGN.md "Device commands"): the console sends `DeviceCommand`; the hub
+Flow (docs/ARCHITECTURE.md "Device commands"): the console sends `DeviceCommand`; the hub
 checks that this officer holds the session, audits it and relays it to the
 kiosk. The kiosk answers with `DeviceProgress` (zero or more) and then either a
 result message (for `idcard.read`: `IdentityReport`, which the hub stores and
