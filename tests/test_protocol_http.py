@@ -8,6 +8,7 @@
   validated with its model (the strongest proof that the models say what the hub sends).
 - Every `*Body` the hub defines has a model of the same name and fields in
   `shared.protocol` (until the hub imports them itself).
+- The hub client builds bodies with the models and reads refusals with `ErrorBody`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 from pydantic import BaseModel, RootModel, ValidationError
 
 from shared.catalogue.io import dump_json, load_sample
+from shared.hubclient import HubRequestError, refusal, request_json
 from shared.protocol import (
     IdentityReport,
     Role,
@@ -79,41 +81,49 @@ BODIES: list[tuple[type[BaseModel], dict[str, Any], list[tuple[str, Any]]]] = [
     (cases.OutcomeBody, {"state": "needs_more", "reason": "缺少户口本"},
      [("state", "lost"), ("reason", "x" * 501), ("reason", 5)]),
     (cases.ApprovalBody, {"approval": "rejected", "reason": "材料不全"},
-     [("approval", "pending"), ("reason", "x" * 501)]),
-    (cases.NoteBody, {"text": "居民下午补交"}, [("text", ""), ("text", "x" * 2001)]),
+     [("approval", "pending"), ("reason", "x" * 501), ("approval", 1)]),
+    (cases.NoteBody, {"text": "居民下午补交"},
+     [("text", ""), ("text", "x" * 2001), ("text", ["补交"])]),
     (cases.ChecklistBody, {"kind": "page", "ref": "12", "item_code": "hkb"},
-     [("kind", "photo"), ("ref", "a b"), ("item_code", "x" * 65)]),
+     [("kind", "photo"), ("ref", "a b"), ("item_code", "x" * 65), ("ref", 12)]),
     (cases.ProgressBody, {"case_no": "SL20261122-000001", "last4": "123X"},
-     [("case_no", "SL 1"), ("last4", "12345"), ("case_no", "x" * 33)]),
+     [("case_no", "SL 1"), ("last4", "12345"), ("case_no", "x" * 33), ("last4", 1234)]),
     (circulation.ScanBody, {"code": "LZ-SL20261122-000001", "hop": "at_point", "note": ""},
-     [("code", ""), ("code", "x" * 301), ("hop", "issued"), ("note", "x" * 201)]),
+     [("code", ""), ("code", "x" * 301), ("hop", "issued"), ("note", "x" * 201),
+      ("note", 5)]),
     (callback_models.CallbackCreate, {"matter_code": "civil.dbsq", "phone": "13812345678"},
-     [("phone", "12345"), ("matter_code", "civil dbsq"), ("note", "x" * 201)]),
+     [("phone", "12345"), ("matter_code", "civil dbsq"), ("note", "x" * 201),
+      ("phone", 13812345678)]),
     (callback_models.CallbackDone, {"note": "已回电"}, [("note", "x" * 501), ("note", 1)]),
     (rating.RatingBody, {"level": 2, "reasons": ["attitude"], "helper": "李姐"},
-     [("level", 6), ("reasons", ["efficient"]), ("helper", "x" * 65)]),
+     [("level", 6), ("reasons", ["efficient"]), ("helper", "x" * 65), ("level", "two")]),
     (rating.SkipBody, {"helper": "李姐"}, [("helper", "x" * 65), ("helper", 1)]),
-    (rating.ContactBody, {"phone": "+8613812345678"}, [("phone", "call me"), ("phone", "1" * 16)]),
+    (rating.ContactBody, {"phone": "+8613812345678"},
+     [("phone", "call me"), ("phone", "1" * 16), ("phone", 13812345678)]),
     (rating.CloseRectificationBody, {"callback_at": NOW, "callback_note": "已回访"},
      [("callback_at", "2026-11-22T08:30:00"), ("callback_note", "   "),
-      ("callback_note", "x" * 1001)]),
+      ("callback_note", "x" * 1001), ("callback_note", 1)]),
     (fleet.PointBody, {"kind": "park", "name": "滨江公园", "longitude": 120.1, "latitude": 30.2},
-     [("kind", "mall"), ("name", "x" * 201), ("longitude", 181), ("address", "x" * 301)]),
+     [("kind", "mall"), ("name", "x" * 201), ("longitude", 181), ("address", "x" * 301),
+      ("name", 1)]),
     (fleet.ChangeBody, {"effective": DAY, "status": "closed", "reason": "装修"},
-     [("effective", "tomorrow"), ("status", "gone"), ("latitude", -91), ("reason", "x" * 301)]),
+     [("effective", "tomorrow"), ("status", "gone"), ("latitude", -91), ("reason", "x" * 301),
+      ("longitude", "east")]),
     (fleet.HourBody, {"kind": "weekly", "weekday": 0, "opens": "09:00", "closes": "12:00"},
-     [("kind", "daily"), ("weekday", 7), ("opens", "09:00:00"), ("note", "x" * 201)]),
+     [("kind", "daily"), ("weekday", 7), ("opens", "09:00:00"), ("note", "x" * 201),
+      ("weekday", "monday")]),
     (fleet.DeviceBody, {"point_id": 1, "kind": "printer", "model": "HP M404", "serial": "CN1"},
-     [("point_id", 0), ("kind", "Printer"), ("serial", "x" * 101)]),
+     [("point_id", 0), ("kind", "Printer"), ("serial", "x" * 101), ("point_id", "one")]),
     (fleet.MoveBody, {"point_id": 2}, [("point_id", 0), ("point_id", "two")]),
     (fleet.InspectionBody, {"title": "季度巡检", "checklist": ["屏幕", "打印机"], "due_on": DAY},
-     [("checklist", []), ("checklist", ["x"] * 31), ("title", "x" * 201), ("due_on", "soon")]),
+     [("checklist", []), ("checklist", ["x"] * 31), ("title", "x" * 201), ("due_on", "soon"),
+      ("title", 5)]),
     (fleet.RecordBody, {"results": {"屏幕": True, "打印机": False}, "note": "换纸"},
      [("results", {f"i{n}": True for n in range(31)}), ("note", "x" * 501),
       ("results", {"屏幕": "maybe"})]),
     (fleet.OrderBody, {"point_id": 1, "kiosk_id": 2, "summary": "打印机卡纸"},
-     [("summary", ""), ("summary", "x" * 301), ("kiosk_id", 0)]),
-    (fleet.CloseBody, {"note": "已更换硒鼓"}, [("note", ""), ("note", "x" * 501)]),
+     [("summary", ""), ("summary", "x" * 301), ("kiosk_id", 0), ("point_id", "x")]),
+    (fleet.CloseBody, {"note": "已更换硒鼓"}, [("note", ""), ("note", "x" * 501), ("note", 1)]),
     (health.HealthReport,
      {"at": NOW, "software_version": "1.2.3",
       "checks": [{"part": "printer", "status": "failed", "value": None, "message": "offline"}]},
@@ -162,6 +172,23 @@ def test_wire_sends_only_what_was_set() -> None:
     at = dt.datetime(2026, 11, 22, 8, 30, tzinfo=dt.UTC)
     body = rating.CloseRectificationBody(callback_at=at, callback_note="ok")
     assert wire(body) == {"callback_at": "2026-11-22T08:30:00Z", "callback_note": "ok"}
+
+
+def test_request_json_refuses_locally_as_the_hub_would() -> None:
+    assert request_json(cases.NoteBody, text="补交") == {"text": "补交"}
+    with pytest.raises(HubRequestError) as err:
+        request_json(fleet.CloseBody, note="x" * 501)
+    assert err.value.code == "bad_message" and err.value.message.startswith("CloseBody: note: ")
+
+
+def test_refusal_reads_the_error_body_and_keeps_its_details() -> None:
+    conflict = {"code": "conflict", "message": "out of order", "state": "issued",
+                "expected": "at_point"}  # fmt: skip
+    error = refusal(409, "Conflict", conflict)
+    assert (error.code, error.message, error.body) == ("conflict", "out of order", conflict)
+    assert circulation.CirculationConflict.model_validate(error.body).expected == "at_point"
+    proxy = refusal(502, "Bad Gateway", None)  # not the hub answering
+    assert (proxy.code, proxy.message, proxy.body) == ("502", "Bad Gateway", {})
 
 
 def test_invalid_text_names_model_place_and_problem() -> None:
