@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from pydantic import ValidationError
+
 from backoffice_console.cases import CaseDesk, CaseView
 from backoffice_console.documents import DocumentsDesk, DocumentsView
 from backoffice_console.identity import IDENTITY_MESSAGES, IdentityDesk, IdentityView
@@ -54,6 +56,8 @@ from shared.protocol import (
     TicketTake,
     Welcome,
 )
+from shared.protocol.http import invalid_text
+from shared.protocol.sessions import SessionList
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -558,12 +562,12 @@ class ConsoleController:
         day = day or date.today()
         try:
             body = await self.hub.get_json("/api/v1/sessions", day=day.isoformat())
+            sessions = SessionList.model_validate(body).root
         except HubError as exc:
             raise ConsoleError("error.history_failed", str(exc)) from None
-        items = body.get("sessions", []) if isinstance(body, dict) else body
-        if not isinstance(items, list):
-            raise ConsoleError("error.history_failed", "unexpected answer")
-        rows = [HistoryRow.from_api(item) for item in items if isinstance(item, dict)]
+        except ValidationError as exc:
+            raise ConsoleError("error.history_failed", invalid_text(exc)) from None
+        rows = [HistoryRow.of(row) for row in sessions]
         far_past = datetime.min.replace(tzinfo=UTC)
         rows.sort(key=lambda r: r.started_at or far_past, reverse=True)
         return rows

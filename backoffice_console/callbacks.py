@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.hubclient import HubError, HubRequestError
+from pydantic import ValidationError
+
+from shared.hubclient import HubError, HubRequestError, request_json
+from shared.protocol.callbacks import CallbackDone, CallbackPhone, CallbacksReply
+from shared.protocol.callbacks import CallbackRow as CallbackRecord
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +53,17 @@ class CallbackRow:
     done_note: str
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CallbackRow:
+    def of(cls, row: CallbackRecord) -> CallbackRow:
         """A row of `GET /api/v1/callbacks`."""
-        created = data.get("created_at")
         return cls(
-            callback_id=int(data["id"]),
-            created_at=datetime.fromisoformat(created) if created else None,
-            point_name=str(data.get("point_name", "")),
-            matter_name=str(data.get("matter_name", "")),
-            phone_masked=str(data.get("phone_masked", "")),
-            note=str(data.get("note") or ""),
-            state=str(data.get("state", "")),
-            done_note=str(data.get("done_note") or ""),
+            callback_id=row.id,
+            created_at=row.created_at,
+            point_name=row.point_name,
+            matter_name=row.matter_name,
+            phone_masked=row.phone_masked,
+            note=row.note,
+            state=row.state,
+            done_note=row.done_note or "",
         )
 
 
@@ -83,35 +87,37 @@ class CallbacksController:
             self.state = state
         try:
             data = await self._client().get_json("/api/v1/callbacks", state=self.state)
-            self.rows = [CallbackRow.from_json(item) for item in data["callbacks"]]
+            listed = CallbacksReply.model_validate(data).callbacks
         except HubRequestError as exc:
             log.warning("call-back list refused: %s", exc.code)
             raise CallbacksError("error.refused") from None
         except HubError:
             raise CallbacksError("error.offline") from None
-        except (KeyError, TypeError, ValueError):
+        except ValidationError as exc:
+            log.warning("call-back list malformed: %s", invalid_text(exc))
             raise CallbacksError("error.malformed") from None
+        self.rows = [CallbackRow.of(row) for row in listed]
         return self.rows
 
     async def reveal(self, callback_id: int) -> str:
         """The full number to dial (audited by the hub; shown, never logged)."""
         try:
             data = await self._client().get_json(f"/api/v1/callbacks/{callback_id}/phone")
-            return str(data["phone"])
+            return CallbackPhone.model_validate(data).phone
         except HubRequestError as exc:
             log.warning("reveal refused: %s", exc.code)
             raise CallbacksError("error.refused") from None
         except HubError:
             raise CallbacksError("error.offline") from None
-        except (KeyError, TypeError):
+        except ValidationError as exc:
+            log.warning("revealed number malformed: %s", invalid_text(exc))
             raise CallbacksError("error.malformed") from None
 
     async def done(self, callback_id: int, note: str) -> list[CallbackRow]:
         """Mark a request done with a note, then reload the list."""
         try:
-            await self._client().post_json(
-                f"/api/v1/callbacks/{callback_id}/done", {"note": note.strip()[:500]}
-            )
+            body = request_json(CallbackDone, note=note.strip()[:500])
+            await self._client().post_json(f"/api/v1/callbacks/{callback_id}/done", body)
         except HubRequestError as exc:
             log.warning("marking call-back %d done refused: %s", callback_id, exc.code)
             raise CallbacksError(

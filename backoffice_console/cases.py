@@ -14,9 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ValidationError
+
 from backoffice_console.model import ConsoleError
-from shared.hubclient import HubError, HubRequestError
+from shared.hubclient import HubError, HubRequestError, request_json
 from shared.protocol import CaseUpdated, ChecklistItem
+from shared.protocol.cases import CaseDetail, CaseEvent, ChecklistBody, NoteBody, OutcomeBody
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +72,17 @@ class CasesHub(Protocol):
     async def post_json(self, path: str, payload: dict[str, Any]) -> Any: ...
 
 
-def _timeline(events: list[dict[str, Any]]) -> tuple[TimelineEntry, ...]:
+def _timeline(events: list[CaseEvent]) -> tuple[TimelineEntry, ...]:
     entries = []
     for event in events:
-        detail = event.get("detail") or {}
+        # An event's detail is free-form per kind (the hub's `record_event` callers).
+        detail = event.detail
         state = detail.get("state") or detail.get("approval")
         item = detail.get("item")
         entries.append(
             TimelineEntry(
-                at=str(event.get("at", "")),
-                kind=str(event["kind"]),
+                at=event.at.isoformat(),
+                kind=event.kind,
                 text=str(detail.get("text") or "")[:200],
                 state=str(state) if state else None,
                 item=str(item) if item else None,
@@ -133,14 +138,17 @@ class CaseDesk:
                           items=tuple(message.items)))  # fmt: skip
         return True
 
-    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def _call(
+        self, method: str, path: str, body: type[BaseModel] | None = None, **fields: Any
+    ) -> Any:
+        """GET `path`, or POST the request body `body(**fields)` to it (see `request_json`)."""
         hub = self._get_hub()
         if hub is None:
             raise ConsoleError("error.hub_unreachable")
         try:
             if method == "GET":
                 return await hub.get_json(path)
-            return await hub.post_json(path, body or {})
+            return await hub.post_json(path, request_json(body, **fields) if body else {})
         except HubRequestError as exc:
             self._set(replace(self.view, error_key="cases.error.refused", error_detail=exc.code))
             raise ConsoleError("cases.error.refused", exc.code) from None
@@ -153,14 +161,21 @@ class CaseDesk:
         if self.session_id is None:
             raise ConsoleError("error.not_in_call")
         data = await self._call("GET", f"/api/v1/sessions/{self.session_id}/case")
+        try:
+            case = CaseDetail.model_validate(data)
+        except ValidationError as exc:
+            detail = invalid_text(exc)
+            log.warning("the hub's case is malformed: %s", detail)
+            self._set(replace(self.view, error_key="cases.error.malformed", error_detail=detail))
+            raise ConsoleError("cases.error.malformed", detail) from None
         view = CaseView(
-            case_no=data["case_no"],
-            matter_name=data.get("matter_name") or data.get("matter_code"),
-            state=data["state"],
-            reason=data.get("outcome_reason"),
-            approval_state=data.get("approval_state"),
-            items=tuple(ChecklistItem.model_validate(i) for i in data.get("items", [])),
-            timeline=_timeline(data.get("events", [])),
+            case_no=case.case_no,
+            matter_name=case.matter_name or case.matter_code,
+            state=case.state,
+            reason=case.outcome_reason,
+            approval_state=case.approval_state,
+            items=tuple(case.items),
+            timeline=_timeline(case.events),
         )
         self._set(view)
         return view
@@ -172,15 +187,21 @@ class CaseDesk:
 
     async def assign_page(self, material_id: int, item_code: str) -> None:
         """Assign a page to a checklist item (moves it when it was on another)."""
-        body = {"kind": "page", "ref": str(material_id), "item_code": item_code}
-        await self._call("POST", self._case_path("checklist"), body)
+        await self._call(
+            "POST",
+            self._case_path("checklist"),
+            ChecklistBody,
+            kind="page",
+            ref=str(material_id),
+            item_code=item_code,
+        )
         await self.refresh()
 
     async def add_note(self, text: str) -> None:
         """Add a note to the case's timeline."""
         if not text.strip():
             raise ConsoleError("cases.error.empty_note")
-        await self._call("POST", self._case_path("notes"), {"text": text.strip()[:2000]})
+        await self._call("POST", self._case_path("notes"), NoteBody, text=text.strip()[:2000])
         await self.refresh()
 
     async def set_outcome(self, state: str, reason: str | None = None) -> None:
@@ -190,8 +211,8 @@ class CaseDesk:
         if state in REASON_REQUIRED and not (reason or "").strip():
             self._set(replace(self.view, error_key="cases.error.reason_required"))
             raise ConsoleError("cases.error.reason_required")
-        body: dict[str, Any] = {"state": state}
+        fields: dict[str, Any] = {"state": state}
         if reason and reason.strip():
-            body["reason"] = reason.strip()[:500]
-        await self._call("POST", self._case_path("outcome"), body)
+            fields["reason"] = reason.strip()[:500]
+        await self._call("POST", self._case_path("outcome"), OutcomeBody, **fields)
         await self.refresh()

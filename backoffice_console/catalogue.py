@@ -11,12 +11,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from backoffice_console.model import KeyedError
 from shared.hubclient import HubError, HubRequestError
+from shared.protocol.catalogue import (
+    CatalogueChanges,
+    CatalogueImported,
+    CatalogueImportReply,
+    CatalogueProblem,
+    CatalogueReply,
+)
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
+
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 CATALOGUE_ROLES = ("admin",)
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -41,39 +53,37 @@ class CheckResult:
 
     ok: bool
     summary: str = ""
-    diff: dict[str, Any] = field(default_factory=dict)
+    diff: CatalogueChanges | None = None
     problems: list[str] = field(default_factory=list)
     version_id: int | None = None
 
     @property
     def changes(self) -> bool:
         """Whether the file differs from the current catalogue."""
-        kinds = ("lines", "matters")
-        return any(
-            self.diff.get(f"{k}_{c}") for k in kinds for c in ("added", "removed", "changed")
-        )
+        return bool(self.diff is not None and diff_lines(self.diff))
 
 
-def _problem_text(problem: dict[str, Any]) -> str:
+def _problem_text(problem: CatalogueProblem) -> str:
     where = []
-    if problem.get("row") is not None:
-        where.append(f"row {problem['row']}")
-    if problem.get("field"):
-        where.append(str(problem["field"]))
-    message = str(problem.get("message", ""))
-    return f"{', '.join(where)}: {message}" if where else message
+    if problem.row is not None:
+        where.append(f"row {problem.row}")
+    if problem.field:
+        where.append(problem.field)
+    return f"{', '.join(where)}: {problem.message}" if where else problem.message
 
 
-def diff_lines(diff: dict[str, Any]) -> list[str]:
+def diff_lines(diff: CatalogueChanges | None) -> list[str]:
     """The diff as short lines for a list ("+ matter civil.x", "~ matter y: name, remote")."""
+    if diff is None:
+        return []
     lines: list[str] = []
-    for kind in ("lines", "matters"):
-        lines += [f"+ {kind[:-1]} {c}" for c in diff.get(f"{kind}_added", [])]
-        lines += [f"- {kind[:-1]} {c}" for c in diff.get(f"{kind}_removed", [])]
-        lines += [
-            f"~ {kind[:-1]} {c['code']}: {', '.join(c['fields'])}"
-            for c in diff.get(f"{kind}_changed", [])
-        ]
+    for kind, added, removed, changed in (
+        ("line", diff.lines_added, diff.lines_removed, diff.lines_changed),
+        ("matter", diff.matters_added, diff.matters_removed, diff.matters_changed),
+    ):
+        lines += [f"+ {kind} {c}" for c in added]
+        lines += [f"- {kind} {c}" for c in removed]
+        lines += [f"~ {kind} {c.code}: {', '.join(c.fields)}" for c in changed]
     return lines
 
 
@@ -95,7 +105,8 @@ class CatalogueController:
     async def current(self) -> tuple[int, str, int]:
         """The hub's current version: (version id, label, number of matters)."""
         data = await self._call(lambda h: h.get_json("/api/v1/catalogue"))
-        return int(data["version_id"]), str(data["label"]), len(data["catalogue"]["matters"])
+        reply = _parse(CatalogueReply, data)
+        return reply.version_id, reply.label, len(reply.catalogue.matters)
 
     async def check(self, path: Path) -> CheckResult:
         """Dry run: what importing `path` would change, or its problems."""
@@ -111,13 +122,13 @@ class CatalogueController:
         query = f"/api/v1/catalogue/import?format={fmt}" + ("&dry_run=1" if dry_run else "")
         content = "text/csv" if fmt == "csv" else "application/json"
         body = await self._call(lambda h: h.post_bytes(query, data, content))
-        result = CheckResult(
-            ok=bool(body.get("ok")),
-            summary=str(body.get("summary", "")),
-            diff=body.get("diff") or {},
-            problems=[_problem_text(p) for p in body.get("problems", [])],
-            version_id=body.get("version_id"),
-        )
+        answer = _parse(CatalogueImportReply, body).root
+        if isinstance(answer, CatalogueImported):
+            result = CheckResult(
+                ok=True, summary=answer.summary, diff=answer.diff, version_id=answer.version_id
+            )
+        else:  # a dry run of a file with problems (an import of one is refused: 422)
+            result = CheckResult(ok=False, problems=[_problem_text(p) for p in answer.problems])
         if not dry_run and result.ok:
             log.info("catalogue imported: %s", result.summary)
         return result
@@ -133,3 +144,11 @@ class CatalogueController:
             raise CatalogueImportError(key, exc.message) from None
         except HubError as exc:
             raise CatalogueImportError("error.offline", str(exc)) from None
+
+
+def _parse(model: type[ReplyT], data: Any) -> ReplyT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        log.warning("the hub's catalogue answer is malformed: %s", invalid_text(exc))
+        raise CatalogueImportError("error.malformed", invalid_text(exc)) from None

@@ -23,9 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from pydantic import ValidationError
+
 from backoffice_console.model import ConsoleError
-from shared.hubclient import HubError, HubRequestError
+from shared.hubclient import HubError, HubRequestError, request_json
 from shared.protocol import DeviceCommand, DeviceFailed, DeviceProgress
+from shared.protocol.documents import CreateBody, DocumentDetail, DocumentReply
+from shared.protocol.http import invalid_text
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -175,9 +179,9 @@ class DocumentsDesk:
             raise ConsoleError("documents.error.busy")
         self._set(replace(self.view, busy=kind, error_key=None, error_detail=None))
         try:
-            info = await hub.post_json(
-                f"/api/v1/sessions/{session_id}/documents", {"kind": kind, "paper": paper}
-            )
+            body = request_json(CreateBody, kind=kind, paper=paper)
+            data = await hub.post_json(f"/api/v1/sessions/{session_id}/documents", body)
+            info = DocumentReply.model_validate(data)
         except HubRequestError as exc:
             key = _CREATE_ERRORS.get(exc.code, "documents.error.create")
             self._set(replace(self.view, busy=None, error_key=key, error_detail=exc.message))
@@ -185,13 +189,19 @@ class DocumentsDesk:
         except HubError as exc:
             self._set(replace(self.view, busy=None, error_key="error.hub_unreachable"))
             raise ConsoleError("error.hub_unreachable", str(exc)) from None
+        except ValidationError as exc:  # a hub that answers something else
+            detail = invalid_text(exc)
+            log.warning("the hub's document answer is malformed: %s", detail)
+            key = "documents.error.create"
+            self._set(replace(self.view, busy=None, error_key=key, error_detail=detail))
+            raise ConsoleError(key, detail) from None
         if session_id != self._get_session():  # the call ended while the hub rendered
             self._set(replace(self.view, busy=None))
             raise ConsoleError("error.not_in_call")
         item = DocumentItem(
-            document_id=str(info["document_id"]),
+            document_id=info.document_id,
             kind=kind,
-            title=str(info.get("title", "")),
+            title=info.title,
             action=action,
             command_id=f"{'print' if action == 'print' else 'sign'}-{secrets.token_hex(6)}",
         )
@@ -200,7 +210,7 @@ class DocumentsDesk:
             session_id=session_id,
             command_id=item.command_id,
             kind="print" if action == "print" else "form.sign",
-            params={"document_id": item.document_id, "sha256": str(info.get("sha256", ""))},
+            params={"document_id": item.document_id, "sha256": info.sha256},
         )
         try:
             await hub.request(command)
@@ -259,12 +269,15 @@ class DocumentsDesk:
         if hub is None:
             return
         try:
-            info = await hub.get_json(f"/api/v1/documents/{item.document_id}")
+            data = await hub.get_json(f"/api/v1/documents/{item.document_id}")
+            reason = DocumentDetail.model_validate(data).unsigned_reason
         except HubError as exc:
             log.warning("the cannot-sign reason was not fetched: %s", type(exc).__name__)
             return
-        reason = info.get("unsigned_reason") if isinstance(info, dict) else None
-        if session_id == self._get_session() and isinstance(reason, str):
+        except ValidationError as exc:
+            log.warning("the document's metadata is malformed: %s", invalid_text(exc))
+            return
+        if session_id == self._get_session() and reason is not None:
             self._update(item.command_id, unsigned_reason=reason)
 
     async def signed_pdf(self, document_id: str) -> bytes:

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.hubclient import HubError, HubRequestError
+from pydantic import ValidationError
+
+from shared.hubclient import HubError, HubRequestError, request_json
+from shared.protocol.circulation import Circulation, CirculationList, ScanBody
+from shared.protocol.http import invalid_text
+from shared.protocol.rating import (
+    CloseRectificationBody,
+    RatingList,
+    Rectification,
+    RectificationList,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +63,11 @@ def _refused(exc: HubRequestError) -> EvaluationError:
     return EvaluationError("error.refused", message=exc.message)
 
 
+def _malformed(exc: ValidationError, what: str) -> EvaluationError:
+    log.warning("the hub's %s is malformed: %s", what, invalid_text(exc))
+    return EvaluationError("error.malformed")
+
+
 @dataclass(frozen=True)
 class RectificationRow:
     """One rectification as the 整改 list shows it."""
@@ -70,20 +85,20 @@ class RectificationRow:
     callback_note: str
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RectificationRow:
+    def of(cls, rect: Rectification) -> RectificationRow:
         """A row of `GET /api/v1/rectifications`."""
         return cls(
-            rect_id=int(data["id"]),
-            case_no=str(data.get("case_no") or data.get("session_id", ""))[:32],
-            level=int(data["level"]),
-            reasons=[str(r) for r in data.get("reasons") or []],
-            officer_name=str(data.get("officer_name", "")),
-            opened_at=datetime.fromisoformat(data["opened_at"]),
-            deadline=str(data["deadline"]),
-            workdays_left=data.get("workdays_left"),
-            state=str(data["state"]),
-            overdue=bool(data.get("overdue")),
-            callback_note=str(data.get("callback_note") or ""),
+            rect_id=rect.id,
+            case_no=(rect.case_no or rect.session_id)[:32],
+            level=rect.level,
+            reasons=list(rect.reasons),
+            officer_name=rect.officer_name,
+            opened_at=rect.opened_at,
+            deadline=rect.deadline.isoformat(),
+            workdays_left=rect.workdays_left,
+            state=rect.state,
+            overdue=rect.overdue,
+            callback_note=rect.callback_note or "",
         )
 
 
@@ -98,14 +113,15 @@ class RectificationsController:
         """All rectifications, open (overdue first) then closed."""
         try:
             data = await _client(self._hub).get_json("/api/v1/rectifications")
-            self.rows = [RectificationRow.from_json(item) for item in data]
+            rects = RectificationList.model_validate(data).root
         except HubRequestError as exc:
             log.warning("rectification list refused: %s", exc.code)
             raise _refused(exc) from None
         except HubError:
             raise EvaluationError("error.offline") from None
-        except (KeyError, TypeError, ValueError):
-            raise EvaluationError("error.malformed") from None
+        except ValidationError as exc:
+            raise _malformed(exc, "rectification list") from None
+        self.rows = [RectificationRow.of(rect) for rect in rects]
         return self.rows
 
     async def close(self, rect_id: int, callback_at: datetime, note: str) -> list[RectificationRow]:
@@ -116,10 +132,10 @@ class RectificationsController:
         if callback_at.tzinfo is None:
             callback_at = callback_at.astimezone()
         try:
-            await _client(self._hub).post_json(
-                f"/api/v1/rectifications/{rect_id}/close",
-                {"callback_at": callback_at.isoformat(), "callback_note": note[:1000]},
+            body = request_json(
+                CloseRectificationBody, callback_at=callback_at, callback_note=note[:1000]
             )
+            await _client(self._hub).post_json(f"/api/v1/rectifications/{rect_id}/close", body)
         except HubRequestError as exc:
             log.warning("closing rectification %d refused: %s", rect_id, exc.code)
             raise _refused(exc) from None
@@ -141,16 +157,16 @@ class CirculationRow:
     items: int
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CirculationRow:
-        """A row of `GET /api/v1/circulation`."""
+    def of(cls, circulation: Circulation) -> CirculationRow:
+        """A row of `GET /api/v1/circulation` (or the answer to a scan)."""
         return cls(
-            code=str(data["code"]),
-            case_no=str(data.get("case_no", "")),
-            state=str(data["state"]),
-            next_hop=data.get("next"),
-            state_at=datetime.fromisoformat(data["state_at"]),
-            overdue=bool(data.get("overdue")),
-            items=len(data.get("items") or []),
+            code=circulation.code,
+            case_no=circulation.case_no,
+            state=circulation.state,
+            next_hop=circulation.next,
+            state_at=circulation.state_at,
+            overdue=circulation.overdue,
+            items=len(circulation.items),
         )
 
 
@@ -166,13 +182,14 @@ class CirculationController:
         params = {"overdue": "1"} if overdue_only else {}
         try:
             data = await _client(self._hub).get_json("/api/v1/circulation", **params)
-            self.rows = [CirculationRow.from_json(item) for item in data]
+            listed = CirculationList.model_validate(data).root
         except HubRequestError as exc:
             raise _refused(exc) from None
         except HubError:
             raise EvaluationError("error.offline") from None
-        except (KeyError, TypeError, ValueError):
-            raise EvaluationError("error.malformed") from None
+        except ValidationError as exc:
+            raise _malformed(exc, "circulation list") from None
+        self.rows = [CirculationRow.of(item) for item in listed]
         return self.rows
 
     def next_hop_for(self, scanned: str) -> str | None:
@@ -194,10 +211,9 @@ class CirculationController:
         if hop is None:
             raise EvaluationError("circ.unknown")
         try:
-            data = await _client(self._hub).post_json(
-                "/api/v1/circulation/scan", {"code": text[:300], "hop": hop, "note": note[:200]}
-            )
-            return CirculationRow.from_json(data)
+            body = request_json(ScanBody, code=text[:300], hop=hop, note=note[:200])
+            data = await _client(self._hub).post_json("/api/v1/circulation/scan", body)
+            return CirculationRow.of(Circulation.model_validate(data))
         except HubRequestError as exc:
             if exc.code == "not_found":
                 raise EvaluationError("circ.unknown") from None
@@ -206,8 +222,8 @@ class CirculationController:
             raise _refused(exc) from None
         except HubError:
             raise EvaluationError("error.offline") from None
-        except (KeyError, TypeError, ValueError):
-            raise EvaluationError("error.malformed") from None
+        except ValidationError as exc:
+            raise _malformed(exc, "scan answer") from None
 
 
 async def ratings_of_day(hub: EvaluationHub, day: str | None = None) -> dict[str, int]:
@@ -215,9 +231,9 @@ async def ratings_of_day(hub: EvaluationHub, day: str | None = None) -> dict[str
     params = {"day": day} if day else {}
     try:
         data = await hub.get_json("/api/v1/ratings", **params)
-        return {str(item["session_id"]): int(item["level"]) for item in data}
+        return {row.session_id: row.level for row in RatingList.model_validate(data).root}
     except HubError as exc:
         log.info("ratings not loaded: %s", exc)
-    except (KeyError, TypeError, ValueError):
-        log.warning("ratings answer malformed")
+    except ValidationError as exc:
+        log.warning("ratings answer malformed: %s", invalid_text(exc))
     return {}

@@ -8,10 +8,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from backoffice_console.model import KeyedError
-from shared.hubclient import HubError
+from shared.hubclient import HubError, request_json
+from shared.protocol.fleet import (
+    CloseBody,
+    Inspection,
+    InspectionList,
+    OverviewList,
+    OverviewPoint,
+    PointVersion,
+    PointVersionList,
+    WorkOrder,
+    WorkOrderList,
+)
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +43,7 @@ class FleetError(KeyedError):
     """A failed fleet action; `key` is a text in the `fleet` i18n domain."""
 
 
-def _when(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -76,29 +84,22 @@ class PointRow:
         return "ok"
 
     @classmethod
-    def from_api(cls, item: dict[str, Any]) -> PointRow:
-        """Parse one overview entry."""
+    def of(cls, point: OverviewPoint) -> PointRow:
+        """One overview entry."""
         kiosks = tuple(
-            KioskRow(
-                int(k["id"]),
-                str(k.get("name", "")),
-                bool(k.get("online")),
-                _when(k.get("since")),
-                tuple(str(p) for p in k.get("failed", [])),
-            )
-            for k in item.get("kiosks", [])
+            KioskRow(k.id, k.name, k.online, k.since, tuple(k.failed)) for k in point.kiosks
         )
         return cls(
-            point_id=int(item["point_id"]),
-            name=str(item.get("name", "")),
-            kind=str(item.get("kind", "")),
-            sub_district=str(item.get("sub_district", "")),
-            address=str(item.get("address", "")),
-            status=str(item.get("status", "open")),
+            point_id=point.point_id,
+            name=point.name,
+            kind=point.kind,
+            sub_district=point.sub_district,
+            address=point.address,
+            status=point.status,
             kiosks=kiosks,
-            failed_parts=tuple(str(p) for p in item.get("failed_parts", [])),
-            open_orders=int(item.get("open_orders", 0)),
-            offline_since=_when(item.get("offline_since")),
+            failed_parts=tuple(point.failed_parts),
+            open_orders=point.open_orders,
+            offline_since=point.offline_since,
         )
 
 
@@ -114,15 +115,15 @@ class VersionRow:
     reason: str
 
     @classmethod
-    def from_api(cls, item: dict[str, Any]) -> VersionRow:
-        """Parse one history entry."""
+    def of(cls, version: PointVersion) -> VersionRow:
+        """One history entry."""
         return cls(
-            str(item["valid_from"]),
-            item.get("valid_to"),
-            str(item.get("name", "")),
-            str(item.get("address", "")),
-            str(item.get("status", "")),
-            str(item.get("reason", "")),
+            version.valid_from.isoformat(),
+            version.valid_to.isoformat() if version.valid_to is not None else None,
+            version.name,
+            version.address,
+            version.status,
+            version.reason,
         )
 
 
@@ -138,15 +139,15 @@ class InspectionRow:
     items: int
 
     @classmethod
-    def from_api(cls, item: dict[str, Any]) -> InspectionRow:
-        """Parse one due-list entry."""
+    def of(cls, inspection: Inspection) -> InspectionRow:
+        """One due-list entry."""
         return cls(
-            int(item["id"]),
-            str(item.get("point_name", "")),
-            str(item.get("title", "")),
-            str(item.get("due_on", "")),
-            bool(item.get("overdue")),
-            len(item.get("checklist", [])),
+            inspection.id,
+            inspection.point_name,
+            inspection.title,
+            inspection.due_on.isoformat(),
+            inspection.overdue,
+            len(inspection.checklist),
         )
 
 
@@ -163,17 +164,16 @@ class OrderRow:
     opened_at: datetime | None
 
     @classmethod
-    def from_api(cls, item: dict[str, Any]) -> OrderRow:
-        """Parse one work order."""
-        kiosk = item.get("kiosk_id")
+    def of(cls, order: WorkOrder) -> OrderRow:
+        """One work order."""
         return cls(
-            int(item["id"]),
-            str(item.get("point_name", "")),
-            int(kiosk) if kiosk is not None else None,
-            item.get("part"),
-            str(item.get("source", "")),
-            str(item.get("summary", "")),
-            _when(item.get("opened_at")),
+            order.id,
+            order.point_name,
+            order.kiosk_id,
+            order.part,
+            order.source,
+            order.summary,
+            order.opened_at,
         )
 
 
@@ -201,45 +201,49 @@ class FleetController:
             raise FleetError("error.offline")
         return hub
 
-    async def _get(self, path: str, **params: str) -> Any:
+    async def _get(self, reply: type[ReplyT], path: str, **params: str) -> ReplyT:
+        """GET `path` and read its answer as `reply`; FleetError `error.load` on any failure."""
         try:
-            return await self._client().get_json(path, **params)
+            data = await self._client().get_json(path, **params)
+            return reply.model_validate(data)
         except HubError as exc:
             log.info("fleet: GET %s failed (%s)", path, type(exc).__name__)
             raise FleetError("error.load", str(exc)) from None
+        except ValidationError as exc:
+            log.warning("fleet: GET %s answered something else: %s", path, invalid_text(exc))
+            raise FleetError("error.load", invalid_text(exc)) from None
 
     async def load(self, sub_district: str | None = None) -> FleetView:
         """Reload everything; `sub_district` "" shows all (None keeps the current filter)."""
         if sub_district is not None:
             self.sub_district = sub_district
-        everything = await self._get("/api/v1/fleet/overview")
-        points = [PointRow.from_api(p) for p in everything if isinstance(p, dict)]
+        everything = await self._get(OverviewList, "/api/v1/fleet/overview")
+        points = [PointRow.of(p) for p in everything.root]
         districts = sorted({p.sub_district for p in points if p.sub_district})
         if self.sub_district:
             points = [p for p in points if p.sub_district == self.sub_district]
-        due = await self._get("/api/v1/fleet/inspections/due")
-        orders = await self._get("/api/v1/fleet/work-orders", state="open")
+        due = await self._get(InspectionList, "/api/v1/fleet/inspections/due")
+        orders = await self._get(WorkOrderList, "/api/v1/fleet/work-orders", state="open")
         self.view = FleetView(
             points=points,
             sub_districts=districts,
-            inspections=[InspectionRow.from_api(i) for i in due if isinstance(i, dict)],
-            orders=[OrderRow.from_api(o) for o in orders if isinstance(o, dict)],
+            inspections=[InspectionRow.of(i) for i in due.root],
+            orders=[OrderRow.of(o) for o in orders.root],
         )
         return self.view
 
     async def history(self, point_id: int) -> list[VersionRow]:
         """A point's versions, newest first."""
-        rows = await self._get(f"/api/v1/fleet/points/{point_id}/history")
-        return [VersionRow.from_api(r) for r in reversed(rows) if isinstance(r, dict)]
+        rows = await self._get(PointVersionList, f"/api/v1/fleet/points/{point_id}/history")
+        return [VersionRow.of(r) for r in reversed(rows.root)]
 
     async def close_order(self, order_id: int, note: str) -> FleetView:
         """Close an open order with `note` (required), then reload."""
         if not note.strip():
             raise FleetError("error.note_required")
         try:
-            await self._client().post_json(
-                f"/api/v1/fleet/work-orders/{order_id}/close", {"note": note.strip()}
-            )
+            body = request_json(CloseBody, note=note.strip())
+            await self._client().post_json(f"/api/v1/fleet/work-orders/{order_id}/close", body)
         except HubError as exc:
             raise FleetError("error.close", str(exc)) from None
         return await self.load()

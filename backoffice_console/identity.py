@@ -16,9 +16,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from backoffice_console.model import ConsoleError
 from shared.hubclient import HubError, HubRequestError
 from shared.protocol import DeviceCommand, DeviceFailed, DeviceProgress, IdentityUpdate
+from shared.protocol.identity import RevealedIdentity
 
 log = logging.getLogger(__name__)
 
@@ -145,18 +148,23 @@ class IdentityDesk:
         if self.view.identity is None:
             raise ConsoleError("identity.error.nothing_to_reveal")
         try:
-            body = await hub.post_json(f"/api/v1/sessions/{session_id}/identity/reveal", {})
+            # The reveal takes no body (the hub reads none).
+            data = await hub.post_json(f"/api/v1/sessions/{session_id}/identity/reveal", {})
+            revealed = RevealedIdentity.model_validate(data)
         except HubRequestError as exc:
             raise ConsoleError("identity.error.reveal", exc.code) from None
         except HubError as exc:
             raise ConsoleError("error.hub_unreachable", str(exc)) from None
-        number = body.get("id_number") if isinstance(body, dict) else None
-        if not isinstance(number, str) or session_id != self._get_session():
+        except ValidationError as exc:
+            # Never log the input: it may hold the full number.
+            log.warning("the reveal answer is malformed (%d problems)", exc.error_count())
+            raise ConsoleError("identity.error.reveal", "bad_reply") from None
+        if session_id != self._get_session():
             raise ConsoleError("identity.error.reveal", "bad_reply")
         self.reveals += 1
-        log.info("full ID number revealed for identity %s", body.get("identity_id"))
-        self._set(replace(self.view, revealed=number))
-        return number
+        log.info("full ID number revealed for identity %s", revealed.identity_id)
+        self._set(replace(self.view, revealed=revealed.id_number))
+        return revealed.id_number
 
 
 def age_text(identity: IdentityUpdate) -> str:

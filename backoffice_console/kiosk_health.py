@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from shared.hubclient import HubError
-from shared.protocol.health import CheckResult, CheckStatus, HealthReport
+from shared.protocol.health import CheckResult, CheckStatus, LatestHealth
 
 OFFICER_PARTS = ("idcard", "doccam", "printer", "face_camera", "audio.mic", "audio.speaker")
 """The parts shown in the call, in this order: what the officer asks the resident to use."""
@@ -47,21 +47,16 @@ class KioskHealthView:
 
 
 def view_from_payload(payload: Any) -> KioskHealthView:
-    """The view of the endpoint's JSON (`{"kiosk_id", "received_at", "report"}`)."""
-    if not isinstance(payload, dict):
-        return KioskHealthView(error="malformed")
-    report_data = payload.get("report")
-    if report_data is None:
-        return KioskHealthView()
+    """The view of the endpoint's JSON (`shared.protocol.health.LatestHealth`)."""
     try:
-        report = HealthReport.model_validate(report_data)
-        received = payload.get("received_at")
-        received_at = datetime.fromisoformat(received) if isinstance(received, str) else None
-    except (ValidationError, ValueError):
+        latest = LatestHealth.model_validate(payload)
+    except ValidationError:
         return KioskHealthView(error="malformed")
-    by_part = {c.part: c for c in report.checks}
+    if latest.report is None:
+        return KioskHealthView()
+    by_part = {c.part: c for c in latest.report.checks}
     return KioskHealthView(
-        checks=[by_part[p] for p in OFFICER_PARTS if p in by_part], received_at=received_at
+        checks=[by_part[p] for p in OFFICER_PARTS if p in by_part], received_at=latest.received_at
     )
 
 

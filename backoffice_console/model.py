@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 from shared.protocol import CallState, TicketInfo
+from shared.protocol.sessions import SessionRow
 
 
 class Phase(StrEnum):
@@ -93,19 +93,19 @@ class HistoryRow:
     reconnects: int
 
     @classmethod
-    def from_api(cls, item: dict[str, Any]) -> HistoryRow:
-        """Parse one item of the sessions list; unknown or missing fields become None."""
+    def of(cls, row: SessionRow) -> HistoryRow:
+        """One row of the sessions list (`GET /api/v1/sessions`)."""
         return cls(
-            session_id=str(item.get("session_id", "")),
-            point_name=str(item.get("point_name") or ""),
-            kiosk_name=str(item.get("kiosk_name") or ""),
-            matter=item.get("matter_name") or item.get("matter") or None,
-            started_at=_parse_time(item.get("started_at")),
-            connected_at=_parse_time(item.get("connected_at")),
-            ended_at=_parse_time(item.get("ended_at")),
-            end_reason=item.get("end_reason") or None,
-            ended_by=item.get("ended_by") or None,
-            reconnects=int(item.get("reconnects") or 0),
+            session_id=row.session_id,
+            point_name=row.point_name,
+            kiosk_name=row.kiosk_name,
+            matter=row.matter_name or row.matter or None,
+            started_at=row.started_at,
+            connected_at=row.connected_at,
+            ended_at=row.ended_at,
+            end_reason=row.end_reason or None,
+            ended_by=row.ended_by or None,
+            reconnects=row.reconnects,
         )
 
     @property
@@ -114,16 +114,6 @@ class HistoryRow:
         if self.started_at is None or self.ended_at is None:
             return None
         return max(0.0, (self.ended_at - self.started_at).total_seconds())
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from pydantic import ValidationError
+
 from backoffice_console.model import KeyedError
 from shared.hubclient import HubError, HubRequestError
 from shared.i18n import tr
+from shared.protocol.http import invalid_text
+from shared.protocol.reports import Report, ReportFigures
 
 log = logging.getLogger(__name__)
 
@@ -76,26 +80,25 @@ class ReportView:
     cases: int
 
 
-def _minutes(seconds: Any) -> str:
-    return "" if seconds is None else f"{float(seconds) / 60:.1f}"
+def _minutes(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 60:.1f}"
 
 
-def row_cells(row: dict[str, Any]) -> list[str]:
+def row_cells(row: ReportFigures) -> list[str]:
     """One report row as table cells (see `COLUMN_KEYS`)."""
-    ratings = row.get("ratings", {})
-    rated = int(row.get("rated", 0))
-    satisfied = int(ratings.get("5", 0)) + int(ratings.get("4", 0))
-    mean = row.get("rating_mean")
+    rated = row.rated
+    satisfied = row.ratings.get("5", 0) + row.ratings.get("4", 0)
+    mean = row.rating_mean
     return [
-        str(row.get("label", "")),
-        str(row.get("cases", 0)),
-        _minutes(row.get("waiting_median_s")),
-        _minutes(row.get("handling_median_s")),
-        *(str(row.get("outcomes", {}).get(o, 0)) for o in OUTCOMES),
+        row.label,
+        str(row.cases),
+        _minutes(row.waiting_median_s),
+        _minutes(row.handling_median_s),
+        *(str(row.outcomes.get(o, 0)) for o in OUTCOMES),
         str(rated),
         f"{100 * satisfied / rated:.0f}%" if rated else "",
-        "" if mean is None else f"{float(mean):.2f}",
-        str(row.get("open_rectifications", 0)),
+        "" if mean is None else f"{mean:.2f}",
+        str(row.open_rectifications),
     ]
 
 
@@ -129,15 +132,17 @@ class ReportsController:
         except HubError as exc:
             raise ReportsError("error.offline", str(exc)) from None
         try:
-            view = ReportView(
-                query=query,
-                scope=str(data["scope"]),
-                rows=[row_cells(r) for r in data["rows"]],
-                total=row_cells(data["total"]),
-                cases=int(data["total"]["cases"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReportsError("error.malformed", type(exc).__name__) from None
+            report = Report.model_validate(data)
+        except ValidationError as exc:
+            log.warning("the hub's report is malformed: %s", invalid_text(exc))
+            raise ReportsError("error.malformed", invalid_text(exc)) from None
+        view = ReportView(
+            query=query,
+            scope=report.scope,
+            rows=[row_cells(r) for r in report.rows],
+            total=row_cells(report.total),
+            cases=report.total.cases,
+        )
         self.last = view
         return view
 

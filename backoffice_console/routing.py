@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from backoffice_console.model import ConsoleError, Phase
 from shared.hubclient import HubError, HubRequestError
-from shared.protocol.routing import SessionTransfer, TicketNext
+from shared.protocol.http import invalid_text
+from shared.protocol.routing import SessionTransfer, TicketNext, TransferTargets
 
 if TYPE_CHECKING:
     from backoffice_console.app import ConsoleController
@@ -28,15 +30,7 @@ _ERROR_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class TransferTargets:
-    """Who can take the current call now, and the lines it can be queued to."""
-
-    line: str | None
-    officers: list[dict[str, Any]]
-    """`{"id", "display_name", "lines"}` of online, free officers qualified for `line`."""
-    lines: list[dict[str, Any]]
-    """`{"code", "name", "name_en"}` of the catalogue's lines."""
+__all__ = ["RoutingDesk", "TransferTargets"]
 
 
 def _error(exc: HubRequestError) -> ConsoleError:
@@ -72,17 +66,23 @@ class RoutingDesk:
         log.info("took the next ticket")
 
     async def targets(self) -> TransferTargets:
-        """Where the current call could go (`GET /api/v1/routing/sessions/{id}/targets`)."""
+        """Who can take the current call now, and the lines it can be queued to.
+
+        `GET /api/v1/routing/sessions/{id}/targets`: the online, free officers qualified
+        for the call's line, and the catalogue's lines.
+        """
         c = self._c
         if c.hub is None or c.call is None:
             raise ConsoleError("error.not_in_session")
         try:
             data = await c.hub.get_json(f"/api/v1/routing/sessions/{c.call.session_id}/targets")
+            return TransferTargets.model_validate(data)
         except HubRequestError as exc:
             raise _error(exc) from None
         except HubError as exc:
             raise ConsoleError("error.failed", str(exc)) from None
-        return TransferTargets(data.get("line"), list(data["officers"]), list(data["lines"]))
+        except ValidationError as exc:
+            raise ConsoleError("error.failed", invalid_text(exc)) from None
 
     async def transfer(
         self, *, to_officer_id: int | None = None, to_line: str | None = None, note: str = ""

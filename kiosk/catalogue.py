@@ -26,8 +26,11 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from shared.catalogue.model import Catalogue, Line, Matter, OfferedMatter
-from shared.hubclient import HubError, HubRequestError
-from shared.protocol.callbacks import mask_phone, normalize_phone
+from shared.hubclient import HubError, HubRequestError, request_json
+from shared.protocol.callbacks import CallbackCreate, mask_phone, normalize_phone
+from shared.protocol.catalogue import CatalogueReply
+from shared.protocol.fleet import KioskService
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +71,14 @@ class ServiceHours:
     """False: the hub had no answer (no such route, or unreachable) and open is assumed."""
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ServiceHours:
-        """Parse the hub's answer; raises ValueError/TypeError/KeyError on a malformed one."""
-        hours = tuple((str(a), str(b)) for a, b in data.get("hours_today") or [])
-        nxt = data.get("next_open")
-        point = data.get("point") or {}
+    def of(cls, service: KioskService) -> ServiceHours:
+        """The hub's answer (`GET /api/v1/kiosk/service`)."""
         return cls(
-            open_now=bool(data["open_now"]),
-            hours_today=hours,
-            next_open=dt.datetime.fromisoformat(nxt) if nxt else None,
-            closed=bool(data.get("closed", False)),
-            point_name=point.get("name"),
+            open_now=service.open_now,
+            hours_today=tuple(service.hours_today),
+            next_open=service.next_open,
+            closed=service.closed,
+            point_name=service.point.name,
             known=True,
         )
 
@@ -112,15 +112,16 @@ class CatalogueDesk:
         """
         try:
             data = await self.hub.get_json("/api/v1/catalogue")
-            catalogue = Catalogue.model_validate(data["catalogue"])
+            reply = CatalogueReply.model_validate(data)
         except HubError as exc:
             log.info("catalogue not fetched (%s); using the cached copy", type(exc).__name__)
             return self.load_cache()
-        except (ValidationError, KeyError, TypeError) as exc:
+        except ValidationError as exc:
             log.error("the hub's catalogue is malformed (%s); using the cached copy",
-                      type(exc).__name__)  # fmt: skip
+                      invalid_text(exc))  # fmt: skip
             return self.load_cache()
-        self.catalogue, self.version_id, self.from_cache = catalogue, data.get("version_id"), False
+        catalogue = reply.catalogue
+        self.catalogue, self.version_id, self.from_cache = catalogue, reply.version_id, False
         self._write_cache()
         log.info("catalogue %s (%d matters)", catalogue.version, len(catalogue.matters))
         return catalogue
@@ -203,14 +204,14 @@ class CatalogueDesk:
         """Whether the point serves now. No route (404) or no answer: open, `known` False."""
         try:
             data = await self.hub.get_json("/api/v1/kiosk/service")
-            return ServiceHours.from_json(data)
+            return ServiceHours.of(KioskService.model_validate(data))
         except HubRequestError as exc:
             if exc.code != "not_found":
                 log.warning("service hours refused: %s", exc.code)
         except HubError as exc:
             log.info("service hours unknown (%s)", type(exc).__name__)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.error("malformed service hours (%s)", type(exc).__name__)
+        except ValidationError as exc:
+            log.error("malformed service hours (%s)", invalid_text(exc))
         return ServiceHours()
 
     async def leave_callback(self, matter_code: str, phone: str, note: str = "") -> str:
@@ -221,7 +222,9 @@ class CatalogueDesk:
         """
         digits = normalize_phone(phone)
         self.matter(matter_code)
-        payload = {"matter_code": matter_code, "phone": digits, "note": note.strip()}
+        payload = request_json(
+            CallbackCreate, matter_code=matter_code, phone=digits, note=note.strip()
+        )
         await self.hub.post_json("/api/v1/callbacks", payload)
         log.info("call-back request left for %s (%s)", matter_code, mask_phone(digits))
         return mask_phone(digits)

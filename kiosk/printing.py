@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiosk.devices.printer import (
     EntryState,
@@ -44,6 +44,8 @@ from shared.protocol import (
     DeviceProgress,
     DeviceStage,
 )
+from shared.protocol.documents import DocumentDetail
+from shared.protocol.http import invalid_text
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -91,20 +93,23 @@ class DocumentFetchError(Exception):
         self.reason = reason
 
 
-async def fetch_document(hub: HubDocuments, document_id: str) -> tuple[dict[str, Any], bytes]:
+async def fetch_document(hub: HubDocuments, document_id: str) -> tuple[DocumentDetail, bytes]:
     """Metadata and PDF of a document, the PDF checked against the declared sha256."""
     if not DOCUMENT_ID.match(document_id):
         raise DocumentFetchError("bad_id", "the document id is malformed")
     try:
-        info = await hub.get_json(f"/api/v1/documents/{document_id}")
+        info = DocumentDetail.model_validate(await hub.get_json(f"/api/v1/documents/{document_id}"))
         pdf = await hub.get_bytes(f"/api/v1/documents/{document_id}.pdf")
     except HubRequestError as exc:
         raise DocumentFetchError(exc.code[:40].lower(), f"the hub refused: {exc}") from None
     except HubError as exc:
         raise DocumentFetchError("unreachable", f"the hub is unreachable: {exc}") from None
-    if hashlib.sha256(pdf).hexdigest() != info.get("sha256"):
+    except ValidationError as exc:
+        message = f"the metadata is malformed: {invalid_text(exc)}"
+        raise DocumentFetchError("bad_reply", message) from None
+    if hashlib.sha256(pdf).hexdigest() != info.sha256:
         raise DocumentFetchError("sha256_mismatch", "the document does not match its sha256")
-    return dict(info), pdf
+    return info, pdf
 
 
 class PrintDesk:
@@ -169,11 +174,11 @@ class PrintDesk:
             log.warning("print: document not fetched (%s)", exc.reason)
             await self._fail(command, DeviceErrorCode.FETCH_FAILED, exc.reason)
             return
-        if expected is not None and expected != info["sha256"]:
+        if expected is not None and expected != info.sha256:
             await self._fail(command, DeviceErrorCode.FETCH_FAILED, "sha256_mismatch")
             return
-        self.title = str(info.get("title", ""))
-        media = Media.A4 if info.get("paper") == "A4" else Media.A5
+        self.title = info.title
+        media = Media.A4 if info.paper == "A4" else Media.A5
         try:
             queue = self.queue()
             queue.submit(document_id, pdf, PrintOptions(media=media, title=f"doc-{document_id}"))

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from pydantic import ValidationError
 
-from shared.hubclient import HubError, HubRequestError
+from shared.hubclient import HubError, HubRequestError, request_json
 from shared.imaging.qr import decode_qr_texts
+from shared.protocol.cases import Progress, ProgressBody
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,7 @@ class ProgressDesk:
     last4: str = ""
     field_name: str = "case_no"  # which field the keypad types into
     busy: bool = False
-    result: dict[str, Any] | None = None
+    result: Progress | None = None
     error_key: str | None = None  # a "cases" translation key
     notice_key: str | None = None
     listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -189,14 +192,18 @@ class ProgressDesk:
         self.busy, self.result, self.error_key, self.notice_key = True, None, None, None
         self._changed()
         try:
-            body = {"case_no": self.case_no, "last4": self.last4}
-            self.result = dict(await hub.post_json("/api/v1/progress", body))
+            body = request_json(ProgressBody, case_no=self.case_no, last4=self.last4)
+            answer = await hub.post_json("/api/v1/progress", body)
+            self.result = Progress.model_validate(answer)
         except HubRequestError as exc:
             self.error_key = {
                 "rate_limited": "progress.rate_limited",
                 "bad_message": "progress.bad_input",
             }.get(exc.code, "progress.not_found")
         except HubError:
+            self.error_key = "progress.unreachable"
+        except ValidationError as exc:  # a hub that answers something else
+            log.warning("the progress answer is malformed: %s", invalid_text(exc))
             self.error_key = "progress.unreachable"
         finally:
             self.busy = False

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.config import Section
-from shared.hubclient import HubError, HubRequestError
-from shared.protocol.rating import REASONS, RatingBody
+from shared.hubclient import HubError, HubRequestError, request_json
+from shared.protocol.rating import REASONS, RatingBody, SkipBody
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -146,9 +146,11 @@ class RatingDesk:
         self._cancel_timer()
         self.state = RatingState.SENDING
         self._notify()
-        body = RatingBody(level=self.level, reasons=self.reasons, helper=self.point.helper)
         path = f"/api/v1/sessions/{self.session_id}/rating"
-        self.outcome = await self._post(path, body.model_dump(), "rated")
+        self.outcome = await self._post(
+            path, RatingBody, "rated", level=self.level, reasons=self.reasons,
+            helper=self.point.helper,
+        )  # fmt: skip
         self._thank()
         return True
 
@@ -159,14 +161,15 @@ class RatingDesk:
         self._cancel_timer()
         self.state = RatingState.SENDING
         self._notify()
-        payload = {"helper": self.point.helper} if self.point.helper else {}
+        fields = {"helper": self.point.helper} if self.point.helper else {}
         path = f"/api/v1/sessions/{self.session_id}/rating/skip"
-        self.outcome = await self._post(path, payload, "skipped")
+        self.outcome = await self._post(path, SkipBody, "skipped", **fields)
         self.close()
 
-    async def _post(self, path: str, payload: dict[str, Any], done: str) -> str:
+    async def _post(self, path: str, body: type[BaseModel], done: str, **fields: Any) -> str:
+        """POST the request body `body(**fields)`; the reply is not needed (only its status)."""
         try:
-            await self.hub.post_json(path, payload)
+            await self.hub.post_json(path, request_json(body, **fields))
         except HubRequestError as exc:
             if exc.code == "conflict":  # already rated (a retry after a lost answer)
                 return done

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.printing import DOCUMENT_ID, DocumentFetchError, fetch_document
-from shared.hubclient import HubError, HubRequestError
+from shared.hubclient import HubError, HubRequestError, request_json
 from shared.protocol import (
     DeviceCommand,
     DeviceErrorCode,
@@ -31,6 +31,7 @@ from shared.protocol import (
     DeviceProgress,
     DeviceStage,
 )
+from shared.protocol.documents import SignatureBody, UnsignedBody
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -136,20 +137,20 @@ class SignDesk:
         except DocumentFetchError as exc:
             await self._fail(command, DeviceErrorCode.FETCH_FAILED, exc.reason)
             return
-        fields = info.get("signature_fields") or []
-        if info.get("kind") != "form" or not fields:
+        fields = info.signature_fields
+        if info.kind != "form" or not fields:
             await self._fail(command, DeviceErrorCode.UNSUPPORTED, "not_a_form")
             return
         field = fields[0]
         try:
-            png = await asyncio.to_thread(render_page_png, pdf, int(field["page"]))
+            png = await asyncio.to_thread(render_page_png, pdf, field.page)
         except PageRenderError as exc:
             log.error("signature page not rendered: %s", exc)
             await self._fail(command, DeviceErrorCode.SIGN_FAILED, "render")
             return
         self.request = SignRequest(
             command.session_id, command.command_id, document_id,
-            str(field["name"]), str(field["label"]), str(info.get("title", "")), png,
+            field.name, field.label, info.title, png,
         )  # fmt: skip
         self.message = ("kiosk", "sign.prompt")
         self._notify()
@@ -167,10 +168,8 @@ class SignDesk:
             return False
         self.busy = True
         try:
-            await self._hub.post_json(
-                f"/api/v1/documents/{request.document_id}/signature",
-                {"field": request.field, "strokes": body},
-            )
+            payload = request_json(SignatureBody, field=request.field, strokes=body)
+            await self._hub.post_json(f"/api/v1/documents/{request.document_id}/signature", payload)
         except HubRequestError as exc:
             log.info("signature refused: %s", exc.code)
             self.message = (
@@ -201,9 +200,8 @@ class SignDesk:
             self._notify()
             return False
         try:
-            await self._hub.post_json(
-                f"/api/v1/documents/{request.document_id}/unsigned", {"reason": reason[:200]}
-            )
+            payload = request_json(UnsignedBody, reason=reason[:200])
+            await self._hub.post_json(f"/api/v1/documents/{request.document_id}/unsigned", payload)
         except HubError as exc:
             log.info("cannot-sign not recorded: %s", type(exc).__name__)
             self.message = ("kiosk", "sign.failed")

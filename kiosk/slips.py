@@ -16,9 +16,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from kiosk.progress import (
     CASE_DIGITS,
@@ -27,9 +27,11 @@ from kiosk.progress import (
     format_case_digits,
     read_code,
 )
-from shared.hubclient import HubError, HubRequestError
+from shared.hubclient import HubError, HubRequestError, request_json
 from shared.i18n import tr
 from shared.imaging.qr import decode_qr_texts
+from shared.protocol.circulation import Circulation, CirculationConflict, ScanBody
+from shared.protocol.http import invalid_text
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class SlipDesk:
     digits: str = ""
     scanned: str | None = None  # a code read from a QR code (may carry hex digits)
     busy: bool = False
-    result: dict[str, Any] | None = None  # the hub's answer to the last recorded hop
+    result: Circulation | None = None  # the hub's answer to the last recorded hop
     recorded_hop: str | None = None
     error_key: str | None = None
     error_fmt: dict[str, str] = field(default_factory=dict)
@@ -184,7 +186,8 @@ class SlipDesk:
         self.busy = True
         self._changed()
         try:
-            answer = await hub.post_json(SCAN_PATH, {"code": self.code, "hop": hop})
+            body = request_json(ScanBody, code=self.code, hop=hop)
+            answer = Circulation.model_validate(await hub.post_json(SCAN_PATH, body))
         except HubRequestError as exc:
             self.busy = False
             self._refused(exc)
@@ -193,8 +196,13 @@ class SlipDesk:
             self.busy = False
             self._fail("error.unreachable")
             return False
+        except ValidationError as exc:  # recorded, perhaps, but the answer is not understood
+            self.busy = False
+            log.warning("the hand-over answer is malformed: %s", invalid_text(exc))
+            self._fail("error.refused")
+            return False
         self.busy = False
-        self.result, self.recorded_hop = dict(answer), hop
+        self.result, self.recorded_hop = answer, hop
         self.notice_key = f"done.{hop}"
         log.info("originals hand-over recorded: %s", hop)  # the code is a case number: not logged
         self._changed()
@@ -202,12 +210,15 @@ class SlipDesk:
 
     def _refused(self, exc: HubRequestError) -> None:
         if exc.code == "conflict":
-            state = str(exc.body.get("state") or "")
-            expected = exc.body.get("expected")
-            if state == STATES[-1] or expected is None:
+            try:
+                conflict = CirculationConflict.model_validate(exc.body)
+            except ValidationError:
+                self._fail("error.refused")
+                return
+            if conflict.state == STATES[-1] or conflict.expected is None:
                 self._fail("error.finished")
             else:
-                self._fail("error.out_of_order", state=state, expected=str(expected))
+                self._fail("error.out_of_order", state=conflict.state, expected=conflict.expected)
         else:
             key = {"not_found": "error.not_found", "forbidden": "error.forbidden"}
             self._fail(key.get(exc.code, "error.refused"))

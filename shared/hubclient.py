@@ -5,6 +5,10 @@ credential), opens the websocket, hands every hub message to a callback, and
 keeps the connection up: after a drop it reconnects with backoff and logs in
 again where it can. Requests that expect an answer go through `request()`, which
 matches the hub's `ack` or `error` to the request by its id.
+
+Over HTTP the bodies and replies are the models of `shared.protocol` (see
+`shared.protocol.http`): `request_json` builds a body, the caller validates the
+reply with its model. A refusal arrives as `HubRequestError` whatever its shape.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shared.protocol import (
     MAX_MESSAGE_BYTES,
@@ -31,9 +35,20 @@ from shared.protocol import (
     decode_server_message,
     encode,
 )
+from shared.protocol.accounts import (
+    DeviceTokenBody,
+    DeviceTokenReply,
+    EnrollBody,
+    EnrollReply,
+    LoginBody,
+    LoginReply,
+)
+from shared.protocol.http import ErrorBody, invalid_text, wire
 from shared.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
+
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 MessageHandler = Callable[[Any], Awaitable[None]]
 """Receives each hub message (a `ServerMessage` model) that is not a reply."""
@@ -64,6 +79,49 @@ class HubRequestError(HubError):
         self.body = body or {}  # the whole reply: some errors carry details (a 409's state)
 
 
+class HubReplyError(HubError):
+    """The hub answered with a body its `shared.protocol` model refuses (another hub version?)."""
+
+
+def request_json(model: type[BaseModel], /, **fields: Any) -> dict[str, Any]:
+    """The JSON of the request body `model(**fields)`: only the fields given (`wire`).
+
+    A value the model refuses raises `HubRequestError("bad_message")` before anything
+    is sent: the answer the hub itself gives to such a body, so callers handle both alike.
+    """
+    try:
+        return wire(model(**fields))
+    except ValidationError as exc:
+        raise HubRequestError("bad_message", invalid_text(exc)) from None
+
+
+def parse_reply(model: type[ReplyT], data: Any, what: str) -> ReplyT:
+    """`data` validated as `model`; raises `HubReplyError` naming `what` when it does not fit."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise HubReplyError(
+            f"the hub's answer to {what} is malformed: {invalid_text(exc)}"
+        ) from None
+
+
+def refusal(status: int, reason: str, body: Any) -> HubRequestError:
+    """The error of an HTTP refusal: the hub's `ErrorBody`, or the bare status (a proxy's page).
+
+    Some areas add keys to the body (circulation's 409 `state` and `expected`, the
+    catalogue's `problems`); the caller reads them from `HubRequestError.body` with its
+    area's model.
+    """
+    data = body if isinstance(body, dict) else {}
+    try:
+        error = ErrorBody.model_validate(
+            {k: v for k, v in data.items() if k in ("code", "message")}
+        )
+    except ValidationError:
+        return HubRequestError(str(data.get("code") or status), reason, data)
+    return HubRequestError(error.code, error.message, data)
+
+
 @dataclass(frozen=True)
 class DeviceCredential:
     """What a kiosk keeps after enrolment; the secret is shown to the hub only to get tokens."""
@@ -91,6 +149,13 @@ class _ConnectionChange:
     """Queued with the messages so handlers see connection changes in order."""
 
     up: bool
+
+
+def _auth_message(body: Any) -> str:
+    try:
+        return ErrorBody.model_validate(body).message
+    except ValidationError:
+        return "not authorised"
 
 
 def make_ssl_context(ca_file: Path | None) -> ssl.SSLContext:
@@ -149,14 +214,9 @@ class HubClient:
             ) as resp:
                 body = await resp.json(content_type=None) if resp.content_length != 0 else None
                 if resp.status == 401:
-                    raise HubAuthError((body or {}).get("message", "not authorised"))
+                    raise HubAuthError(_auth_message(body))
                 if resp.status >= 400:
-                    body = body if isinstance(body, dict) else {}
-                    raise HubRequestError(
-                        body.get("code", str(resp.status)),
-                        body.get("message", resp.reason or ""),
-                        body,
-                    )
+                    raise refusal(resp.status, resp.reason or "", body)
                 return body
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise HubUnavailable(f"hub at {self.base_url} unreachable: {exc}") from exc
@@ -197,22 +257,19 @@ class HubClient:
                 if resp.status == 401:
                     raise HubAuthError("not authorised")
                 if resp.status >= 400:
-                    body = await resp.json(content_type=None)
-                    raise HubRequestError(
-                        str(body.get("code", resp.status)), str(body.get("message", ""))
-                    )
+                    raise refusal(resp.status, "", await resp.json(content_type=None))
                 return await resp.read()
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise HubUnavailable(f"hub at {self.base_url} unreachable: {exc}") from exc
 
     async def login_officer(self, username: str, password: str) -> dict[str, Any]:
-        """Log in with a password; returns the hub's description of the user."""
+        """Log in with a password; returns the hub's description of the user (`UserInfo`)."""
         self._token = None
-        body = await self._call(
-            "POST", "/api/v1/auth/login", json={"username": username, "password": password}
-        )
-        self._token = body["token"]
-        return dict(body["user"])
+        body = request_json(LoginBody, username=username, password=password)
+        answer = await self._call("POST", "/api/v1/auth/login", json=body)
+        reply = parse_reply(LoginReply, answer, "the log-in")
+        self._token = reply.token
+        return reply.user.model_dump(mode="json")
 
     async def login_device(self, credential: DeviceCredential) -> None:
         """Exchange a kiosk's device credential for a short-lived token.
@@ -223,20 +280,21 @@ class HubClient:
 
         async def relogin() -> None:
             self._token = None
-            body = await self._call(
-                "POST",
-                "/api/v1/devices/token",
-                json={"device_id": credential.device_id, "secret": credential.secret},
+            body = request_json(
+                DeviceTokenBody, device_id=credential.device_id, secret=credential.secret
             )
-            self._token = body["token"]
+            answer = await self._call("POST", "/api/v1/devices/token", json=body)
+            self._token = parse_reply(DeviceTokenReply, answer, "the device log-in").token
 
         self._relogin = relogin
         await relogin()
 
     async def enroll(self, code: str, name: str) -> DeviceCredential:
         """Enrol this machine as a kiosk with a one-time code from an administrator."""
-        body = await self._call("POST", "/api/v1/devices/enroll", json={"code": code, "name": name})
-        return DeviceCredential(device_id=int(body["device_id"]), secret=str(body["secret"]))
+        body = request_json(EnrollBody, code=code, name=name)
+        answer = await self._call("POST", "/api/v1/devices/enroll", json=body)
+        reply = parse_reply(EnrollReply, answer, "the enrolment")
+        return DeviceCredential(device_id=reply.device_id, secret=reply.secret)
 
     # --- websocket -----------------------------------------------------------
 

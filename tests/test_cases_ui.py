@@ -177,10 +177,15 @@ async def test_kiosk_progress_page(qtbot: Any, restore: QApplication, test_outpu
     themed(restore, "default")
     answer = {
         "case_no": "SL20261122-000123", "state": "accepted", "approval_state": "pending",
-        "matter_name": "低保申请", "timeline": [
+        "matter_name": "低保申请", "matter_name_en": "Subsistence allowance",
+        "line_name": "民政", "opened_at": "2026-11-22T09:30:00+08:00",
+        "closed_at": "2026-11-22T09:52:00+08:00", "timeline": [
             {"at": "2026-11-22T09:30:00+08:00", "kind": "opened", "state": None},
             {"at": "2026-11-22T09:52:00+08:00", "kind": "outcome", "state": "accepted"},
-        ], "originals": ["受理中心"],
+        ], "originals": [
+            {"code": "LZ-SL20261122-000123", "state": "at_centre",
+             "since": "2026-11-23T10:00:00+08:00", "items": ["户口本原件"], "overdue": False},
+        ],
     }  # fmt: skip
     hub = AnsweringHub(answer)
     desk = ProgressDesk(lambda: hub)
@@ -205,7 +210,7 @@ async def test_kiosk_progress_page(qtbot: Any, restore: QApplication, test_outpu
     assert "办理状态：已受理（转后台审批） · 审批中" in page.result_title.text()
     rows = [page.timeline.item(i).text() for i in range(page.timeline.count())]
     assert rows[1].endswith("办理结果 · 已受理（转后台审批）")
-    assert rows[2] == "原件去向：受理中心"
+    assert rows[2] == "原件去向：已送达受理中心"
     save_screenshot(page, test_output / "kiosk-progress-result.png")
     page.case_field.click()  # back to typing: the keypad returns
     assert page.right.currentIndex() == 0

@@ -15,7 +15,6 @@ from backoffice_console.app import (
     ConsoleController,
     ConsoleError,
     ConsoleObserver,
-    HistoryRow,
     Phase,
     QueueEntry,
     SignalingLike,
@@ -338,26 +337,42 @@ async def test_peer_gone_and_hub_drop_end_the_call() -> None:
     assert recorder.of("connection")[-1] is False
 
 
+def _session_row(session_id: str, started_at: str, **fields: Any) -> dict[str, Any]:
+    """A row of `GET /api/v1/sessions` as the hub sends it."""
+    return {
+        "session_id": session_id, "ticket_id": 1, "officer_id": 7, "point_name": "P",
+        "kiosk_name": "K", "officer_name": "王警官", "matter": None, "matter_name": None,
+        "started_at": started_at, "offer_at": None, "answered_at": None, "connected_at": None,
+        "ended_at": None, "end_reason": None, "ended_by": None, "reconnects": 0, **fields,
+    }  # fmt: skip
+
+
 async def test_history_parsed_newest_first() -> None:
     controller, _, made = await logged_in()
     made["hub"].sessions = [
-        {"session_id": "a", "point_name": "P", "kiosk_name": "K", "matter": None,
-         "started_at": "2024-05-06T08:00:00+00:00", "ended_at": "2024-05-06T08:03:30+00:00",
-         "end_reason": "hangup", "ended_by": "kiosk", "reconnects": 1},
-        {"session_id": "b", "point_name": "P", "kiosk_name": "K",
-         "started_at": "2024-05-06T09:00:00Z", "ended_at": None},
-        "garbage",
+        _session_row("a", "2024-05-06T08:00:00+00:00", matter="civil.dbsq",
+                     ended_at="2024-05-06T08:03:30+00:00", end_reason="hangup",
+                     ended_by="kiosk", reconnects=1),
+        _session_row("b", "2024-05-06T09:00:00Z", matter="civil.dbsq", matter_name="低保申请"),
     ]  # fmt: skip
     rows = await controller.load_history(date(2024, 5, 6))
     assert ("GET", "/api/v1/sessions", {"day": "2024-05-06"}) in made["hub"].sent
     assert [r.session_id for r in rows] == ["b", "a"]
-    assert rows[1].duration_s == 210
-    assert rows[0].duration_s is None
+    assert rows[1].duration_s == 210 and rows[1].matter == "civil.dbsq"
+    assert rows[0].duration_s is None and rows[0].matter == "低保申请"
 
 
-def test_history_row_tolerates_bad_times() -> None:
-    row = HistoryRow.from_api({"session_id": "x", "started_at": "not a time", "reconnects": None})
-    assert row.started_at is None and row.reconnects == 0
+async def test_history_refuses_an_answer_that_is_not_the_sessions_list() -> None:
+    controller, _, made = await logged_in()
+    for answer in (
+        [_session_row("x", "not a time")],
+        [_session_row("a", "2024-05-06T08:00:00+00:00"), "garbage"],
+        {"sessions": []},
+    ):
+        made["hub"].sessions = answer
+        with pytest.raises(ConsoleError) as err:
+            await controller.load_history(date(2024, 5, 6))
+        assert err.value.key == "error.history_failed" and "SessionList" in err.value.detail
 
 
 async def test_close_hangs_up_and_closes_hub() -> None:

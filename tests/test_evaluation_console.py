@@ -117,7 +117,12 @@ async def test_rectifications_and_circulation_tabs(
         bad = await refused(supervisor.client.get_json("/api/v1/ratings", day="22-11-2026"))
         assert bad.code == "bad_message"
         history = HistoryPanel()
-        history.set_rows([HistoryRow.from_api({"session_id": sid}) for sid in (sid_new, "x")])
+        history.set_rows(
+            [
+                HistoryRow(sid, "", "", None, None, None, None, None, None, 0)
+                for sid in (sid_new, "x")
+            ]
+        )
         history.set_ratings(levels)
         history.set_ratings(levels)  # a reload: still one rating column
         assert history.table.columnCount() == 7

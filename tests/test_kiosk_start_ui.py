@@ -39,14 +39,16 @@ class StartHub(FakeHub):
 
     async def get_json(self, path: str, **params: str) -> Any:
         if path == "/api/v1/catalogue":
-            return {"version_id": 1, "catalogue": load_sample().model_dump(mode="json")}
+            sample = load_sample()
+            return {"version_id": 1, "label": sample.version,
+                    "catalogue": sample.model_dump(mode="json")}  # fmt: skip
         if path == "/api/v1/kiosk/service":
             return self.service
         raise HubRequestError("not_found", path)
 
     async def post_json(self, path: str, payload: dict[str, Any]) -> Any:
         self.posted.append((path, payload))
-        return {"id": len(self.posted)}
+        return {"id": len(self.posted), "phone_masked": "138****5678"}
 
 
 class Monitor:

@@ -86,7 +86,7 @@ async def test_desk_asks_the_hub(hub: HubHarness) -> None:
         desk.select("last4")
         desk.key(key)
     assert await asyncio.wait_for(desk.query(), 10)
-    assert desk.result is not None and desk.result["state"] == "open"
+    assert desk.result is not None and desk.result.state == "open"
     assert desk.last4 == ""  # not kept once asked
     desk.select("last4")
     for key in "0000" if VALID_NUMBER[-4:] != "0000" else "1111":

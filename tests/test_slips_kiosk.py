@@ -101,7 +101,7 @@ async def test_hops_recorded_and_refused_through_the_hub(hub: HubHarness) -> Non
     assert await state() == ("issued", 0)
 
     assert await record("at_point")
-    assert desk.result is not None and desk.result["state"] == "at_point"
+    assert desk.result is not None and desk.result.state == "at_point"
     assert desk.message() == (f"已登记：服务点已收到原件（{circ.code}）。", "done")
     assert await state() == ("at_point", 1)
     assert not await record("at_point")  # the same hop twice
@@ -145,7 +145,12 @@ class ScriptedHub:
             body = {"code": "conflict", "message": "out of order", "state": "at_point",
                     "expected": "with_courier"}  # fmt: skip
             raise HubRequestError("conflict", "out of order", body)
-        return {"code": payload["code"], "state": payload["hop"]}
+        return {
+            "id": 1, "code": payload["code"], "case_no": payload["code"][3:],
+            "session_id": "s1", "state": payload["hop"], "next": "with_courier",
+            "location": "幸福社区居委会", "items": [], "created_at": "2026-11-22T01:30:00+00:00",
+            "state_at": "2026-11-22T02:00:00+00:00", "overdue": False, "limit_workdays": 2,
+        }  # fmt: skip
 
 
 async def test_slips_page(qtbot: Any, restore: QApplication, test_output: Path) -> None:  # noqa: F811

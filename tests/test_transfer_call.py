@@ -92,8 +92,8 @@ async def test_video_flows_to_the_new_officer_after_a_transfer(hub: HubHarness) 
         first_kiosk_peer = k.peer
 
         targets = await asyncio.wait_for(desk1.targets(), WAIT)
-        assert [o["display_name"] for o in targets.officers] == ["officer o2"]
-        o2_id = int(targets.officers[0]["id"])
+        assert [o.display_name for o in targets.officers] == ["officer o2"]
+        o2_id = targets.officers[0].id
         with pytest.raises(ConsoleError) as err:  # nobody with that id is online
             await desk1.transfer(to_officer_id=o2_id + 100)
         assert err.value.key == "error.not_found"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from backoffice_console.routing import TransferTargets
 from shared import i18n
+from shared.catalogue.model import Line
 from shared.i18n import tr
 
 Choice = tuple[str, Any]
@@ -35,7 +36,7 @@ class TransferDialog(QDialog):
         self.setMinimumSize(640, 520)
         # Big rows: an officer picks quickly, mid-call, without aiming.
         self.setStyleSheet("QListWidget::item { min-height: 44px; padding: 4px 8px; }")
-        names = {ln["code"]: _line_name(ln) for ln in targets.lines}
+        names = {ln.code: _line_name(ln) for ln in targets.lines}
         line_text = (
             tr("routing", "dialog.line", line=names.get(targets.line, targets.line))
             if targets.line
@@ -47,8 +48,8 @@ class TransferDialog(QDialog):
         self.officers = QListWidget()
         self.officers.setObjectName("transferOfficers")
         for row in targets.officers:
-            item = QListWidgetItem(str(row["display_name"]))
-            item.setData(Qt.ItemDataRole.UserRole, ("officer", int(row["id"])))
+            item = QListWidgetItem(row.display_name)
+            item.setData(Qt.ItemDataRole.UserRole, ("officer", row.id))
             self.officers.addItem(item)
         self.no_officers = QLabel(tr("routing", "dialog.no_officers"))
         self.no_officers.setProperty("role", "muted")
@@ -57,8 +58,8 @@ class TransferDialog(QDialog):
         self.lines = QListWidget()
         self.lines.setObjectName("transferLines")
         for ln in targets.lines:
-            item = QListWidgetItem(names[ln["code"]])
-            item.setData(Qt.ItemDataRole.UserRole, ("line", str(ln["code"])))
+            item = QListWidgetItem(names[ln.code])
+            item.setData(Qt.ItemDataRole.UserRole, ("line", ln.code))
             self.lines.addItem(item)
         # One choice in all: picking in one list clears the other.
         self.officers.itemSelectionChanged.connect(lambda: self._picked(self.officers, self.lines))
@@ -124,8 +125,7 @@ class TransferDialog(QDialog):
         self.hint.setText(text)
 
 
-def _line_name(line: dict[str, Any]) -> str:
-    name_en = line.get("name_en")
-    if i18n.current_language() == "en" and name_en:
-        return str(name_en)
-    return str(line.get("name") or line.get("code"))
+def _line_name(line: Line) -> str:
+    if i18n.current_language() == "en" and line.name_en:
+        return line.name_en
+    return line.name

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
+from pydantic import ValidationError
 
 from kiosk.health.base import result
 from kiosk.health.config import HealthSection
 from shared.hubclient import make_ssl_context
 from shared.protocol.health import CheckResult, CheckStatus
+from shared.protocol.http import HubHealth, invalid_text
 
 
 async def _certificate_days(host: str, port: int, context: ssl.SSLContext) -> float:
@@ -52,16 +53,21 @@ async def check_hub(
                     raise aiohttp.ClientResponseError(
                         resp.request_info, (), status=resp.status, message=str(body)[:80]
                     )
+                health = HubHealth.model_validate(body)
         days = None
         if context is not None:
             days = await _certificate_days(parts.hostname or "", parts.port or 443, context)
     except (ssl.SSLError, aiohttp.ClientSSLError) as exc:
         return result(part, CheckStatus.FAILED, "hub.tls_bad", url, detail=str(exc)[:120])
+    except ValidationError as exc:  # something answers there, but not a hub
+        return result(
+            part, CheckStatus.FAILED, "hub.unreachable", url, detail=invalid_text(exc, 120)
+        )
     except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
         return result(
             part, CheckStatus.FAILED, "hub.unreachable", url, detail=str(exc)[:120] or "timeout"
         )
-    hub_time = datetime.fromisoformat(str(body["time"])).timestamp()
+    hub_time = health.time.timestamp()
     # The hub read its clock about half way through the round trip.
     skew = hub_time - (sent_wall + rtt / 2)
     latency_ms = rtt * 1000

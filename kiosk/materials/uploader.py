@@ -18,8 +18,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from kiosk.materials.outbox import Outbox, OutboxPage
 from shared.hubclient import HubAuthError, HubError, HubRequestError
+from shared.protocol.http import invalid_text
+from shared.protocol.materials import MaterialStored
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +108,10 @@ class Uploader:
         if page.command_id:
             headers["X-Command-Id"] = page.command_id
         try:
-            reply = await self._hub.post_bytes(
-                f"/api/v1/sessions/{page.session_id}/materials", data, "image/jpeg", headers
+            reply = MaterialStored.model_validate(
+                await self._hub.post_bytes(
+                    f"/api/v1/sessions/{page.session_id}/materials", data, "image/jpeg", headers
+                )
             )
         except HubRequestError as exc:
             permanent = exc.code in PERMANENT_CODES
@@ -120,7 +126,11 @@ class Uploader:
             log.info("page %d not sent yet: %s", page.id, type(exc).__name__)
             await self._failed(page, "unreachable")
             return False
-        material_id, page_no = int(reply["material_id"]), int(reply["page_no"])
+        except ValidationError as exc:  # stored or not, a retry is safe: the digest is the key
+            log.warning("the hub's answer to page %d is malformed: %s", page.id, invalid_text(exc))
+            await self._failed(page, "bad_reply")
+            return False
+        material_id, page_no = reply.material_id, reply.page_no
         await self.outbox.mark_sent(page.id, material_id, page_no)
         self.sent += 1
         log.info("page %d delivered as material %d", page.id, material_id)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from kiosk.progress import ProgressDesk
 from kiosk.ui.widgets import touch_button
 from shared.i18n import tr
+from shared.protocol.cases import Progress
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "back")
 _FIELD_STYLE = (
@@ -166,32 +167,30 @@ class ProgressPage(QWidget):
         self.message.setStyleSheet(f"font-size: 26px; font-weight: bold; color: {colour};")
         self._show_result(desk.result)
 
-    def _show_result(self, result: dict[str, object] | None) -> None:
+    def _show_result(self, result: Progress | None) -> None:
         self.timeline.clear()
         if result is None:
             self.result_title.setText("")
             self.right.setCurrentIndex(0)
             return
-        state = _t(f"state.{result.get('state')}")
-        approval = result.get("approval_state")
-        if approval:
-            state += " · " + _t(f"approval.{approval}")
+        state = _t(f"state.{result.state}")
+        if result.approval_state:
+            state += " · " + _t(f"approval.{result.approval_state}")
         lines = [
-            _t("progress.result.case_no", case_no=result.get("case_no", "")),
-            _t("progress.result.matter", matter=result.get("matter_name") or "—"),
+            _t("progress.result.case_no", case_no=result.case_no),
+            _t("progress.result.matter", matter=result.matter_name or "—"),
             _t("progress.result.state", state=state),
         ]
         self.result_title.setText("\n".join(lines))
-        timeline = result.get("timeline")
-        for entry in timeline if isinstance(timeline, list) else []:
-            when = str(entry.get("at", ""))[:16].replace("T", " ")
-            label = _t(f"event.{entry.get('kind')}")
-            shown = entry.get("state")
+        for entry in result.timeline:
+            when = entry.at.isoformat()[:16].replace("T", " ")
+            label = _t(f"event.{entry.kind}")
+            shown = entry.state
             detail = f" · {_t(f'state.{shown}')}" if shown in _STATES else ""
             self.timeline.addItem(f"{when}  {label}{detail}")
-        originals = result.get("originals")
-        for where in originals if isinstance(originals, list) else []:
-            self.timeline.addItem(_t("progress.result.originals", where=str(where)[:100]))
+        for original in result.originals:
+            where = tr("slips", f"state.{original.state}")
+            self.timeline.addItem(_t("progress.result.originals", where=where[:100]))
         self.right.setCurrentIndex(1)
 
 

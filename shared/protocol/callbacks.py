@@ -5,12 +5,17 @@ data: `normalize_phone` checks it (a mainland mobile number `1[3-9]` + 9 digits,
 or a landline: area code `0` + 2-3 digits + 7-8 digits, or a local 7-8 digit
 number), `mask_phone` is the only form ever shown or logged, and error messages
 never quote it.
+
+Hub: `backoffice_console/hub/callbacks.py`. Replies: `CallbackCreated`,
+`CallbacksReply` (phones masked), `CallbackPhone` (the full number, audited) and
+`CallbackClosed`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -57,7 +62,7 @@ def mask_phone(digits: str) -> str:
 
 
 class CallbackCreate(Model):
-    """Kiosk: please call this resident back about `matter_code`."""
+    """`POST /api/v1/callbacks` (kiosk): please call this resident back about `matter_code`."""
 
     matter_code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
     phone: Annotated[str, Field(min_length=1, max_length=32)]
@@ -70,6 +75,49 @@ class CallbackCreate(Model):
 
 
 class CallbackDone(Model):
-    """Officer: the call-back was made; `note` says how it went."""
+    """`POST /api/v1/callbacks/{id}/done` (officer): the call-back was made; `note` says how."""
 
     note: Annotated[str, Field(max_length=500)] = ""
+
+
+class CallbackCreated(Model):
+    """Reply to `POST /api/v1/callbacks`: the request's id and the number masked."""
+
+    id: int
+    phone_masked: str
+
+
+class CallbackRow(Model):
+    """A call-back request as listed (the number masked)."""
+
+    id: int
+    point_name: str
+    matter_code: str
+    matter_name: str
+    """The name in the current catalogue (the code when it has no such matter)."""
+    created_at: datetime
+    phone_masked: str
+    note: str
+    state: Literal["open", "done"]
+    done_at: datetime | None
+    done_note: str | None
+
+
+class CallbacksReply(Model):
+    """`GET /api/v1/callbacks?state=open|done|all`: the requests, oldest first."""
+
+    callbacks: list[CallbackRow]
+
+
+class CallbackPhone(Model):
+    """`GET /api/v1/callbacks/{id}/phone`: the number to dial (audited)."""
+
+    id: int
+    phone: str
+
+
+class CallbackClosed(Model):
+    """Reply to `POST /api/v1/callbacks/{id}/done`."""
+
+    id: int
+    state: Literal["done"]

@@ -7,15 +7,21 @@ Once the hub has validated and stored it, the session's console gets
 `GET /api/v1/materials/{id}`. Asking for a page (or a new one after a
 rejection) is a `device.command` of kind `page.capture`; its params may carry
 `reason` (one of `REJECT_REASONS`) and `retake_of` (the rejected material id).
+
+Over HTTP (hub: `backoffice_console/hub/materials.py`): the upload's body is the
+image itself (no model); it answers `MaterialStored`. The list of a session's
+pages is a `MaterialList`; `GET /api/v1/materials/{id}` and
+`GET /api/v1/sessions/{id}/materials.pdf` are binary.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, RootModel
 
-from shared.protocol.base import Request, SessionId
+from shared.protocol.base import Model, Request, SessionId
 
 MAX_THUMBNAIL_B64_CHARS = 32 * 1024
 """A thumbnail's JPEG as base64: small enough to ride in one websocket message."""
@@ -41,4 +47,37 @@ class MaterialAdded(Request):
     thumbnail_jpeg_b64: Annotated[str, Field(max_length=MAX_THUMBNAIL_B64_CHARS)]
 
 
-__all__ = ["MAX_THUMBNAIL_B64_CHARS", "REJECT_REASONS", "MaterialAdded", "Sha256Hex"]
+class MaterialStored(Model):
+    """Reply to `POST /api/v1/sessions/{id}/materials`: 201 new, 200 a repeat of the digest."""
+
+    material_id: int
+    page_no: int
+    duplicate: bool
+
+
+class MaterialRow(Model):
+    """One page of a session, without image data."""
+
+    material_id: int
+    page_no: int
+    sha256: Sha256Hex
+    width: int
+    height: int
+    size_bytes: int
+    command_id: str | None
+    created_at: datetime
+
+
+class MaterialList(RootModel[list[MaterialRow]]):
+    """`GET /api/v1/sessions/{id}/materials`: the session's pages in page order."""
+
+
+__all__ = [
+    "MAX_THUMBNAIL_B64_CHARS",
+    "REJECT_REASONS",
+    "MaterialAdded",
+    "MaterialList",
+    "MaterialRow",
+    "MaterialStored",
+    "Sha256Hex",
+]

@@ -2,14 +2,20 @@
 
 Shared by the kiosk (which shows the choices) and the hub (which validates them).
 Labels are translated through `shared.i18n.tr("evaluation", "level.N" / "reason.CODE")`.
+
+Hub: `backoffice_console/hub/evaluation_routes.py` (the replies are built in
+`hub/evaluation.py`): a rating, a follow-up, the case's contact number, the
+rectifications a supervisor closes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from shared.protocol.base import Model
 
 LEVELS = (5, 4, 3, 2, 1)
 """5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意 (shown in this order)."""
@@ -92,3 +98,107 @@ def mask_phone(phone: str) -> str:
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# --- replies ---------------------------------------------------------------------
+
+
+class RectificationRef(Model):
+    """The rectification a low rating opened, with its deadline (a local working day)."""
+
+    id: int
+    deadline: dt.date
+
+
+class RatingGiven(Model):
+    """Reply to `POST /api/v1/sessions/{sid}/rating` (201)."""
+
+    rating_id: int
+    level: int
+    case_id: int | None
+    rectification: RectificationRef | None
+
+
+class FollowUp(Model):
+    """A follow-up of a session left without rating (`POST .../rating/skip` answers one)."""
+
+    follow_up_id: int
+    session_id: str
+    case_id: int | None
+    channel: str
+    """`sms` or `none` (no phone on record)."""
+    state: str
+    """`pending`, `sent`, `failed` or `no_contact`."""
+    source: str
+    """`kiosk` (skipped there) or `sweep` (the hub noticed)."""
+    created_at: dt.datetime
+
+
+class FollowUpList(RootModel[list[FollowUp]]):
+    """`GET /api/v1/follow-ups` (supervisors, admins): newest first."""
+
+
+class SessionRating(Model):
+    """`GET /api/v1/sessions/{sid}/rating`: the session's rating (404 when there is none)."""
+
+    rating_id: int
+    level: int
+    reasons: list[str]
+    helper: str | None
+    at: dt.datetime
+    rectification_id: int | None
+    rectification_state: Literal["open", "closed"] | None
+
+
+class RatingRow(Model):
+    """One rating of `GET /api/v1/ratings?day=`."""
+
+    session_id: str
+    case_id: int | None
+    level: int
+    reasons: list[str]
+    at: dt.datetime
+
+
+class RatingList(RootModel[list[RatingRow]]):
+    """`GET /api/v1/ratings?day=YYYY-MM-DD`: an officer's own, or (supervisor, admin) all."""
+
+
+class ContactRecorded(Model):
+    """Reply to `POST /api/v1/cases/{id}/contact`: the number masked."""
+
+    case_id: int
+    case_no: str
+    phone: str
+    """Masked (`138****5678`)."""
+
+
+class Rectification(Model):
+    """A rectification opened by a rating of 不满意 or worse."""
+
+    id: int
+    session_id: str
+    case_id: int | None
+    case_no: str | None
+    level: int
+    reasons: list[str]
+    officer_id: int
+    officer_name: str
+    helper: str | None
+    opened_at: dt.datetime
+    deadline: dt.date
+    workdays_left: int | None
+    """Working days to the deadline (None once closed)."""
+    state: Literal["open", "closed"]
+    overdue: bool
+    closed_by: int | None
+    closed_at: dt.datetime | None
+    callback_at: dt.datetime | None
+    callback_note: str | None
+
+
+class RectificationList(RootModel[list[Rectification]]):
+    """`GET /api/v1/rectifications[?state=open|closed]`: open (overdue first), then closed.
+
+    `POST /api/v1/rectifications/{id}/close` answers the closed `Rectification`.
+    """

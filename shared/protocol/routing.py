@@ -7,15 +7,20 @@ same session, and the kiosk `session.transferred` (it builds a new peer connecti
 and offers again under the same session). To a line: the call waits as a ticket of
 priority "transfer"; the kiosk gets `session.transferred` with `waiting` set, then
 again with the new officer's name when one takes it.
+
+Over HTTP (hub: `backoffice_console/hub/routing_http.py`): the officers who take
+calls (`OfficerList`), an officer's lines (`LinesBody` -> `LinesReply`), the
+catalogue's lines (`LineList`) and where a live call can go (`TransferTargets`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
-from shared.protocol.base import Message, Request, SessionId, ShortText
+from shared.catalogue.model import Line
+from shared.protocol.base import Message, Model, Request, SessionId, ShortText
 
 LineCode = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -52,3 +57,59 @@ class SessionTransferred(Message):
     session_id: SessionId
     waiting: bool = False
     peer_name: ShortText | None = None
+
+
+# --- HTTP ----------------------------------------------------------------------
+
+
+class LinesBody(BaseModel):
+    """`PUT /api/v1/routing/officers/{user_id}/lines`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[str] = Field(min_length=1, max_length=100)
+
+
+class LinesReply(Model):
+    """Reply to `PUT /api/v1/routing/officers/{user_id}/lines`: the lines as stored."""
+
+    user_id: int
+    lines: list[str]
+
+
+class OfficerRow(Model):
+    """An active user who takes calls, with the lines he or she is qualified for."""
+
+    id: int
+    display_name: str
+    lines: list[str]
+    """Line codes; `*` is every line."""
+    role: str
+    """A `Role` value (those who take calls: officer, admin)."""
+    online: bool
+    busy: bool
+    """In a call now."""
+
+
+class OfficerList(RootModel[list[OfficerRow]]):
+    """`GET /api/v1/routing/officers[?line=]`."""
+
+
+class LineList(RootModel[list[Line]]):
+    """`GET /api/v1/routing/lines`: the current catalogue's lines."""
+
+
+class TargetOfficer(Model):
+    """An online, free officer qualified for the call's line."""
+
+    id: int
+    display_name: str
+    lines: list[str]
+
+
+class TransferTargets(Model):
+    """`GET /api/v1/routing/sessions/{id}/targets`: the call's line and where it can go."""
+
+    line: str | None
+    officers: list[TargetOfficer]
+    lines: list[Line]
