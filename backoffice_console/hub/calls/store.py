@@ -1,4 +1,4 @@
-"""Queue tickets, call sessions and the audit log in the database.
+"""Queue tickets and call sessions in the database.
 
 Every state change that can race (two consoles taking one ticket, a session
 ended from both sides at once) is a conditional UPDATE whose row count says
@@ -50,7 +50,7 @@ class SessionParties:
 
 
 class CallStore:
-    """Tickets, sessions and audit rows (see module docstring)."""
+    """Tickets and sessions (see module docstring)."""
 
     def __init__(self, db: Database, bus: EventBus) -> None:
         self._db = db

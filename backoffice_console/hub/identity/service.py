@@ -21,9 +21,9 @@ from shared.idcard.numbers import InvalidIdNumber, check_id_number
 from shared.idcard.record import IdentityRecord
 from shared.protocol import DeviceErrorCode, DeviceFailed, ErrorCode, IdentityReport, IdentityUpdate
 
+log = logging.getLogger(__name__)
+
 MAX_PHOTO_BYTES = 1024
-
-
 MAX_TEXT_CHARS = 200
 
 
@@ -140,6 +140,3 @@ class IdentityDesk:
         update = identity_update(message.session_id, identity_id, message.command_id, record)
         await to_console(self.registry, parties, update)
         log.info("%r: identity %d stored (%s)", conn, identity_id, record.source.value)
-
-
-log = logging.getLogger(__name__)
