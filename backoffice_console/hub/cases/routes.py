@@ -9,14 +9,11 @@ case and for wrong digits, and is rate-limited per kiosk and per case number.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice_console.hub.calls import CallMoved, CallTaken, DeviceRelayed, SessionOpening
 from backoffice_console.hub.cases.attachments import Attachments
-from backoffice_console.hub.cases.case_state import MAX_REASON, Approval, CaseState
+from backoffice_console.hub.cases.case_state import Approval, CaseState
 from backoffice_console.hub.cases.models import Case
 from backoffice_console.hub.cases.service import CASES_KEY, CaseService, summary
 from backoffice_console.hub.cases.store import CaseStore, CaseView
@@ -27,49 +24,15 @@ from backoffice_console.hub.core.http import json_reply, principal_of, read_body
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
 from shared.protocol import ErrorCode
-
-CaseNoText = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+from shared.protocol.cases import (
+    ApprovalBody,
+    ChecklistBody,
+    NoteBody,
+    OutcomeBody,
+    ProgressBody,
+)
 
 routes = web.RouteTableDef()
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OutcomeBody(_Body):
-    """`POST /api/v1/cases/{case_no}/outcome`."""
-
-    state: Literal["open", "accepted", "completed", "needs_more", "not_eligible"]
-    reason: Annotated[str, Field(max_length=MAX_REASON)] | None = None
-
-
-class ApprovalBody(_Body):
-    """`POST /api/v1/cases/{case_no}/approval` (supervisor/admin)."""
-
-    approval: Literal["approved", "rejected"]
-    reason: Annotated[str, Field(max_length=MAX_REASON)] | None = None
-
-
-class NoteBody(_Body):
-    """`POST /api/v1/cases/{case_no}/notes`."""
-
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-class ChecklistBody(_Body):
-    """`POST` / `DELETE /api/v1/cases/{case_no}/checklist`."""
-
-    kind: Literal["page", "document"]
-    ref: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    item_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-
-
-class ProgressBody(_Body):
-    """`POST /api/v1/progress` (kiosk): case number plus the ID number's last four."""
-
-    case_no: CaseNoText
-    last4: Annotated[str, Field(pattern=r"^[0-9]{3}[0-9Xx]$")]
 
 
 async def _service(request: web.Request) -> tuple[CaseService, Principal]:

@@ -16,12 +16,12 @@ from backoffice_console.hub.circulation.service import (
     CIRCULATION_KEY,
     CirculationService,
     OutOfOrder,
-    ScanBody,
 )
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.http import json_error, json_reply, principal_of, read_body
 from backoffice_console.hub.documents import SlipIssued
 from shared.protocol import ErrorCode
+from shared.protocol.circulation import ScanBody
 
 routes = web.RouteTableDef()
 

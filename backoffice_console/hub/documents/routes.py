@@ -37,11 +37,8 @@ from backoffice_console.hub.core.http import (
 )
 from backoffice_console.hub.documents.service import (
     DOCUMENTS_KEY,
-    CreateBody,
     DocumentService,
     Refused,
-    SignatureBody,
-    UnsignedBody,
     describe,
 )
 from backoffice_console.hub.documents.store import DocumentStore, check_document
@@ -49,6 +46,7 @@ from backoffice_console.hub.identity import IDENTITY_KEY
 from backoffice_console.hub.materials import MATERIALS_KEY
 from shared.documents import DocumentError, GlyphMissing, PaperSize
 from shared.protocol import ErrorCode, Role
+from shared.protocol.documents import CreateBody, SignatureBody, UnsignedBody
 
 routes = web.RouteTableDef()
 

@@ -53,7 +53,10 @@ from backoffice_console.hub.core.http import json_reply, principal_of, read_body
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import Connected, Disconnected
 from backoffice_console.hub.fleet import hours
-from backoffice_console.hub.fleet.bodies import (
+from backoffice_console.hub.fleet.points import local_today
+from backoffice_console.hub.fleet.service import FLEET_KEY, Fleet
+from shared.protocol import ErrorCode, Role
+from shared.protocol.fleet import (
     ChangeBody,
     CloseBody,
     DeviceBody,
@@ -64,9 +67,6 @@ from backoffice_console.hub.fleet.bodies import (
     PointBody,
     RecordBody,
 )
-from backoffice_console.hub.fleet.points import local_today
-from backoffice_console.hub.fleet.service import FLEET_KEY, Fleet
-from shared.protocol import ErrorCode, Role
 from shared.protocol.health import HealthReport
 
 log = logging.getLogger(__name__)

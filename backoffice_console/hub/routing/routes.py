@@ -17,7 +17,6 @@ import contextlib
 import logging
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice_console.hub.calls import CALLS_KEY, QueueFeed
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
@@ -27,6 +26,7 @@ from backoffice_console.hub.core.http import json_reply, principal_of, read_body
 from backoffice_console.hub.routing.service import ROUTING_KEY, Router, qualified
 from backoffice_console.hub.routing.store import busy_officers, call_line
 from shared.protocol import ErrorCode, Role
+from shared.protocol.routing import LinesBody
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,6 @@ routes = web.RouteTableDef()
 
 OVERDUE_TASK_KEY = web.AppKey("routing_overdue_task", asyncio.Task[None])
 CALL_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
-
-
-class LinesBody(BaseModel):
-    """`PUT /api/v1/routing/officers/{user_id}/lines`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lines: list[str] = Field(min_length=1, max_length=100)
 
 
 @routes.get("/api/v1/routing/officers")
