@@ -15,10 +15,17 @@ from aiohttp import web
 from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError, Unauthorized
-from backoffice_console.hub.core.http import json_reply, read_body
+from backoffice_console.hub.core.http import json_reply, read_body, wire
 from backoffice_console.hub.core.ws import Connected
 from shared.protocol import ErrorCode
-from shared.protocol.accounts import DeviceTokenBody, EnrollBody, LoginBody
+from shared.protocol.accounts import (
+    DeviceTokenBody,
+    DeviceTokenReply,
+    EnrollBody,
+    EnrollReply,
+    LoginBody,
+    LoginReply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +33,7 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/auth/login")
+@wire(request=LoginBody, response=LoginReply)
 async def login(request: web.Request) -> web.Response:
     """An officer's (or any user's) bearer token."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -56,6 +64,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/devices/enroll")
+@wire(request=EnrollBody, response=EnrollReply)
 async def enroll(request: web.Request) -> web.Response:
     """Enrol a kiosk with a one-time code: its device id and secret."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -79,6 +88,7 @@ async def enroll(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/devices/token")
+@wire(request=DeviceTokenBody, response=DeviceTokenReply)
 async def device_token(request: web.Request) -> web.Response:
     """A kiosk's short-lived bearer token for its device secret."""
     accounts = request.app[ACCOUNTS_KEY]

@@ -20,15 +20,19 @@ from backoffice_console.hub.cases.store import CaseStore, CaseView
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
 from shared.protocol import ErrorCode
 from shared.protocol.cases import (
     ApprovalBody,
+    CaseDetail,
+    CaseList,
+    CaseSummary,
     ChecklistBody,
     NoteBody,
     OutcomeBody,
+    Progress,
     ProgressBody,
 )
 
@@ -46,6 +50,7 @@ async def _changed(service: CaseService, case: Case, who: Principal) -> web.Resp
 
 
 @routes.get("/api/v1/sessions/{session_id}/case")
+@wire(request=None, response=CaseDetail)
 async def session_case(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/case`."""
     service, who = await _service(request)
@@ -54,6 +59,7 @@ async def session_case(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/cases")
+@wire(request=None, response=CaseList)
 async def list_cases(request: web.Request) -> web.Response:
     """`GET /api/v1/cases?state=&officer_id=&limit=`: summaries, newest first."""
     service, who = await _service(request)
@@ -74,6 +80,7 @@ async def list_cases(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/cases/{case_no}")
+@wire(request=None, response=CaseDetail)
 async def get_case(request: web.Request) -> web.Response:
     """`GET /api/v1/cases/{case_no}`."""
     service, who = await _service(request)
@@ -82,6 +89,7 @@ async def get_case(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/outcome")
+@wire(request=OutcomeBody, response=CaseSummary)
 async def post_outcome(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/outcome` `{state, reason}`."""
     service, who = await _service(request)
@@ -93,6 +101,7 @@ async def post_outcome(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/approval")
+@wire(request=ApprovalBody, response=CaseSummary)
 async def post_approval(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/approval` `{approval, reason}`."""
     service, who = await _service(request)
@@ -104,6 +113,7 @@ async def post_approval(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/notes")
+@wire(request=NoteBody, response=CaseSummary)
 async def post_note(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/notes` `{text}` (sealed at rest)."""
     service, who = await _service(request)
@@ -113,6 +123,7 @@ async def post_note(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/checklist")
+@wire(request=ChecklistBody, response=CaseSummary)
 async def post_checklist(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/checklist` `{kind, ref, item_code}`."""
     service, who = await _service(request)
@@ -126,6 +137,7 @@ async def post_checklist(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/cases/{case_no}/checklist")
+@wire(request=ChecklistBody, response=CaseSummary)
 async def delete_checklist(request: web.Request) -> web.Response:
     """`DELETE /api/v1/cases/{case_no}/checklist` `{kind, ref}`."""
     service, who = await _service(request)
@@ -135,6 +147,7 @@ async def delete_checklist(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/progress")
+@wire(request=ProgressBody, response=Progress)
 async def post_progress(request: web.Request) -> web.Response:
     """`POST /api/v1/progress` `{case_no, last4}` (kiosk): state, matter and public timeline."""
     service, who = await _service(request)
