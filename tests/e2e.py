@@ -20,7 +20,11 @@ from scripts.stack import Child, Stack, read_report
 def running_stack(
     root: Path, env: dict[str, str], prefix: list[str] | None = None
 ) -> Iterator[Stack]:
-    """A hub initialised and serving under `root`; everything is stopped afterwards."""
+    """A hub initialised and serving under `root`; everything is stopped afterwards.
+
+    The hub checks every reply against its declared model (`check_replies`).
+    """
+    env = {**env, "VW_HUB__CHECK_REPLIES": "true"}
     stack = Stack(root=root, env=env, python=sys.executable, prefix=prefix or [])
     stack.init_hub()
     stack.start_hub()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,18 +187,36 @@ async def close_raw(ws: aiohttp.ClientWebSocketResponse) -> None:
     await ws._test_session.close()  # type: ignore[attr-defined]
 
 
+class ContractBreaks(logging.Handler):
+    """The replies `contract_middleware` found breaking their declared model (its log)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "breaks its contract" in record.getMessage():
+            self.found.append(record.getMessage())
+
+
 @contextlib.asynccontextmanager
 async def running_hub(
     directory: Path, database_url: str | None = None
 ) -> AsyncIterator[HubHarness]:
     """A hub with TLS on 127.0.0.1 and a random port, its files in `directory`.
 
-    `database_url` None means the default SQLite file in `directory`.
+    `database_url` None means the default SQLite file in `directory`. Every reply is
+    checked against its declared model (`check_replies`): a test whose hub sent one
+    that breaks it fails, even when the test itself accepted the 500 it became.
     """
     config = prepare_dir(directory, [], port=0)
     config.log_dir = None
+    config.check_replies = True
     if database_url is not None:
         config.database_url = database_url
+    breaks = ContractBreaks()
+    contract_log = logging.getLogger("backoffice_console.hub.core.http")
+    contract_log.addHandler(breaks)
     runner, url = await asyncio.wait_for(start(config, 0), 30)
     harness = HubHarness(
         url=url, ca=config.tls_cert.parent / "ca.pem", hub=HubView(runner.app), app=runner.app
@@ -208,6 +227,8 @@ async def running_hub(
         for peer in harness.peers:
             await peer.close()
         await asyncio.wait_for(runner.cleanup(), 30)
+        contract_log.removeHandler(breaks)
+    assert breaks.found == [], f"replies broke their declared contract: {breaks.found}"
 
 
 @pytest.fixture(name="hub")

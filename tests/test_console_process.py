@@ -67,6 +67,7 @@ def hub_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     )  # fmt: skip
     proc = subprocess.Popen(
         [PY, "-m", "backoffice_console.hub", "--config", str(config), "serve"],
+        env={**os.environ, "VW_HUB__CHECK_REPLIES": "true"},  # replies checked against the models
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -246,6 +246,7 @@ async def test_key_file_created_private_and_missing_key_refuses(tmp_path: Path) 
 
     os.remove(key)
     config.log_dir = None
+    config.check_replies = True
     runner, url = await asyncio.wait_for(start(config, 0), 30)
     harness = HubHarness(url=url, ca=config.tls_cert.parent / "ca.pem", hub=HubView(runner.app))
     try:

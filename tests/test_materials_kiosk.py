@@ -185,6 +185,7 @@ class Proxy:
 async def own_hub_fixture(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     config = prepare_dir(tmp_path / "hub", [], port=0)
     config.log_dir = None
+    config.check_replies = True
     runner, url = await asyncio.wait_for(start(config, 0), 30)
     state: dict[str, Any] = {"config": config, "runner": runner, "url": url}
     try:

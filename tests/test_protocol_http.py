@@ -6,18 +6,14 @@
   an unknown key (a change on one side shows on the other).
 - A real hub on loopback is driven through its main routes and every JSON answer is
   validated with its model (the strongest proof that the models say what the hub sends).
-- Every `*Body` the hub defines has a model of the same name and fields in
-  `shared.protocol` (until the hub imports them itself).
 - The hub client builds bodies with the models and reads refusals with `ErrorBody`.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -48,7 +44,6 @@ from shared.protocol import callbacks as callback_models
 from shared.protocol.http import ErrorBody, HubHealth, invalid_text, wire
 from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
 
-REPO = Path(__file__).resolve().parent.parent
 PROTOCOL_MODULES = (
     accounts, cases, catalogue, callback_models, circulation, documents, fleet, health,
     identity, materials, rating, reports, routing, sessions,
@@ -410,31 +405,7 @@ def test_reply_times_and_days_are_read_from_the_hubs_text() -> None:
         sessions.SessionList.model_validate([{**SESSION_ROW, "started_at": "yesterday"}])
 
 
-# --- every hub body has its model here ------------------------------------------------------
-
-
-def _hub_bodies() -> dict[str, set[str]]:
-    """Class name -> annotated field names of every `*Body` class under the hub package."""
-    found: dict[str, set[str]] = {}
-    bases: dict[str, set[str]] = {}
-    for path in sorted((REPO / "backoffice_console" / "hub").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ClassDef) or not node.name.endswith("Body"):
-                continue
-            fields = {
-                item.target.id
-                for item in node.body
-                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-                and item.target.id != "model_config"
-            }  # fmt: skip
-            if node.name.startswith("_"):
-                bases[node.name] = fields
-                continue
-            for base in node.bases:
-                if isinstance(base, ast.Name) and base.id in bases:
-                    fields |= bases[base.id]
-            found[node.name] = fields
-    return found
+# --- the bodies' conventions ----------------------------------------------------------------
 
 
 def _protocol_bodies() -> dict[str, type[BaseModel]]:
@@ -449,20 +420,6 @@ def _protocol_bodies() -> dict[str, type[BaseModel]]:
                 assert name not in found, f"{name} is defined twice in shared.protocol"
                 found[name] = value
     return found
-
-
-def test_every_hub_body_has_a_protocol_model_with_the_same_fields() -> None:
-    hub = _hub_bodies()
-    assert len(hub) >= 20, "the hub's bodies were not found"
-    ours = _protocol_bodies()
-    missing = sorted(set(hub) - set(ours))
-    assert missing == [], f"hub bodies without a model in shared.protocol: {missing}"
-    differ = {
-        name: (sorted(fields), sorted(ours[name].model_fields))
-        for name, fields in hub.items()
-        if fields != set(ours[name].model_fields)
-    }
-    assert differ == {}
 
 
 def test_every_protocol_body_names_its_route() -> None:

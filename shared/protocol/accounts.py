@@ -1,6 +1,6 @@
 """Accounts over HTTP: an officer's log-in, a kiosk's enrolment and its device tokens.
 
-Hub: `backoffice_console/hub/api.py` (`login`, `enroll`, `device_token`).
+Hub: `backoffice_console/hub/accounts/routes.py` (`login`, `enroll`, `device_token`).
 """
 
 from __future__ import annotations

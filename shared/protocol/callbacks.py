@@ -6,7 +6,7 @@ or a landline: area code `0` + 2-3 digits + 7-8 digits, or a local 7-8 digit
 number), `mask_phone` is the only form ever shown or logged, and error messages
 never quote it.
 
-Hub: `backoffice_console/hub/callbacks.py`. Replies: `CallbackCreated`,
+Hub: `backoffice_console/hub/callbacks/routes.py`. Replies: `CallbackCreated`,
 `CallbacksReply` (phones masked), `CallbackPhone` (the full number, audited) and
 `CallbackClosed`.
 """

@@ -5,10 +5,11 @@
 checklist, each item done or missing, and nothing personal. The case itself is
 read and changed over HTTPS (`/api/v1/sessions/{id}/case`, `/api/v1/cases/...`).
 
-Over HTTP (hub: `backoffice_console/hub/cases.py`; `_summary`, `_full` and
-`post_progress` build the replies): a case's summary (`CaseSummary`, the reply to
-every change), the whole case with its timeline (`CaseDetail`), the list
-(`CaseList`) and the resident's progress look-up at a kiosk (`Progress`).
+Over HTTP (hub: `backoffice_console/hub/cases/routes.py`; `summary`, `CaseService.full`
+and `CaseService.progress` in `cases/service.py` build the replies): a case's summary
+(`CaseSummary`, the reply to every change), the whole case with its timeline
+(`CaseDetail`), the list (`CaseList`) and the resident's progress look-up at a kiosk
+(`Progress`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The matter catalogue over HTTP: the current version, the stored versions, an import.
 
-Hub: `backoffice_console/hub/catalogue.py` (`get_catalogue`, `list_versions`,
+Hub: `backoffice_console/hub/catalogue/routes.py` (`get_catalogue`, `list_versions`,
 `get_version`, `import_catalogue`). The import's body is the file itself (JSON or
 CSV, no model); it answers `CatalogueImported`, or a `CatalogueRejected` listing
 the file's problems (422; 200 on a dry run, which only checks). The catalogue

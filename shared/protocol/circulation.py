@@ -2,7 +2,7 @@
 
     issued -> at_point -> with_courier -> at_centre -> returned_to_point -> returned_to_resident
 
-Hub: `backoffice_console/hub/circulation.py` (`post_scan`, `get_list`, `get_detail`;
+Hub: `backoffice_console/hub/circulation/routes.py` (`post_scan`, `get_list`, `get_detail`;
 the rows are `CirculationService._json`). A hop that is not the next one answers
 409 with a `CirculationConflict` (where it is and the next hop).
 """

@@ -1,7 +1,7 @@
 """Session documents over HTTP: rendering a receipt, slip or form, its metadata, signing it.
 
-Hub: `backoffice_console/hub/documents.py` (`create_document`, `document_info`,
-`post_signature`, `post_unsigned`; the replies are `describe()`). The PDFs
+Hub: `backoffice_console/hub/documents/routes.py` (`create_document`, `document_info`,
+`post_signature`, `post_unsigned`; the replies are `describe()` of `documents/service.py`). The PDFs
 (`GET /api/v1/documents/{id}.pdf` and `.../signed.pdf`) are binary. A document the
 hub refuses to render answers 422 with an `ErrorBody` whose code is `glyph_missing`
 or `document_refused`; a signature without strokes 422 `empty_signature`.

@@ -1,9 +1,9 @@
 """The fleet registry over HTTP: service points, hours, devices, inspections, work orders.
 
-Hub: `backoffice_console/hub/fleet.py` (routes and request bodies); the replies are
-built by hub/fleet_points.py (`version_dict`, `rule_dict`, `ServiceStatus.to_json`,
-`FleetPoints.device`, `calendar`), hub/fleet_care.py (`order_dict`,
-`inspection_dict`, `overview`) and hub/fleet_geojson.py (`open_points`). The kiosk
+Hub: `backoffice_console/hub/fleet/routes.py`; the replies are built by
+fleet/points.py (`version_dict`, `rule_dict`, `ServiceStatus.to_json`, `calendar`),
+fleet/devices.py (`FleetDevices.device`), fleet/care.py (`order_dict`,
+`inspection_dict`, `overview`) and fleet/geojson.py (`open_points`). The kiosk
 health reports of the same routes are in `shared.protocol.health`. Request bodies
 strip surrounding whitespace from text, as the hub does.
 """

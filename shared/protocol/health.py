@@ -5,8 +5,8 @@ One `CheckResult` per part (`part` names it: "screens", "face_camera",
 "disk", "outbox", "version"). The hub keeps the latest report per kiosk, opens a
 work order when a part fails, and shows the officer the kiosk's device state.
 
-Hub: `backoffice_console/hub/fleet.py` (`health_report`, `session_kiosk_health`,
-`kiosk_health_history`; the replies are built in hub/fleet_care.py).
+Hub: `backoffice_console/hub/fleet/routes.py` (`health_report`, `session_kiosk_health`,
+`kiosk_health_history`; the replies are built in fleet/care.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A session's identity over HTTP: masked for display, and the full number on request.
 
-Hub: `backoffice_console/hub/api.py` (`session_identity`, `reveal_identity`); the
+Hub: `backoffice_console/hub/identity/routes.py` (`session_identity`, `reveal_identity`); the
 masked fields are `shared.idcard.record.IdentityRecord.masked()`. Both reads are
 audited by the hub. The reveal takes no body (the hub reads none).
 """

@@ -8,7 +8,7 @@ Once the hub has validated and stored it, the session's console gets
 rejection) is a `device.command` of kind `page.capture`; its params may carry
 `reason` (one of `REJECT_REASONS`) and `retake_of` (the rejected material id).
 
-Over HTTP (hub: `backoffice_console/hub/materials.py`): the upload's body is the
+Over HTTP (hub: `backoffice_console/hub/materials/routes.py`): the upload's body is the
 image itself (no model); it answers `MaterialStored`. The list of a session's
 pages is a `MaterialList`; `GET /api/v1/materials/{id}` and
 `GET /api/v1/sessions/{id}/materials.pdf` are binary.

@@ -3,8 +3,8 @@
 Shared by the kiosk (which shows the choices) and the hub (which validates them).
 Labels are translated through `shared.i18n.tr("evaluation", "level.N" / "reason.CODE")`.
 
-Hub: `backoffice_console/hub/evaluation_routes.py` (the replies are built in
-`hub/evaluation.py`): a rating, a follow-up, the case's contact number, the
+Hub: `backoffice_console/hub/evaluation/routes.py` (the replies are built in
+`evaluation/service.py`): a rating, a follow-up, the case's contact number, the
 rectifications a supervisor closes.
 """
 

@@ -1,7 +1,7 @@
 """Reports over HTTP: cases per day, service point, officer or line.
 
-Hub: `backoffice_console/hub/reports_http.py` (`get_report`; the JSON is
-`Report.to_json()` and `ReportRow.to_json()` of hub/reports.py). The same report as
+Hub: `backoffice_console/hub/reports/routes.py` (`get_report`; the JSON is
+`Report.to_json()` and `ReportRow.to_json()` of reports/service.py). The same report as
 CSV (`&format=csv`) and as a PDF (`GET /api/v1/reports/pdf`) is binary.
 """
 

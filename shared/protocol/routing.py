@@ -8,7 +8,7 @@ and offers again under the same session). To a line: the call waits as a ticket 
 priority "transfer"; the kiosk gets `session.transferred` with `waiting` set, then
 again with the new officer's name when one takes it.
 
-Over HTTP (hub: `backoffice_console/hub/routing_http.py`): the officers who take
+Over HTTP (hub: `backoffice_console/hub/routing/routes.py`): the officers who take
 calls (`OfficerList`), an officer's lines (`LinesBody` -> `LinesReply`), the
 catalogue's lines (`LineList`) and where a live call can go (`TransferTargets`).
 """

@@ -1,7 +1,8 @@
 """Call sessions over HTTP: an officer's (or an admin's) list of sessions and the audit log.
 
-Hub: `backoffice_console/hub/api.py` (`sessions`, `session_detail`, `audit`); the rows
-are built by `CallStore.list_sessions` and `CallStore.audit_entries` (hub/calls.py).
+Hub: `backoffice_console/hub/calls/routes.py` (`sessions`, `session_detail`) and
+`core/routes.py` (`audit`); the rows are built by `CallStore.list_sessions`
+(calls/store.py) and `AuditLog.entries` (core/audit.py).
 """
 
 from __future__ import annotations

@@ -11,46 +11,29 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError, Unauthorized
-from backoffice_console.hub.core.http import json_reply, read_body
+from backoffice_console.hub.core.http import json_reply, read_body, wire
 from backoffice_console.hub.core.ws import Connected
 from shared.protocol import ErrorCode
+from shared.protocol.accounts import (
+    DeviceTokenBody,
+    DeviceTokenReply,
+    EnrollBody,
+    EnrollReply,
+    LoginBody,
+    LoginReply,
+)
 
 log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoginBody(_Body):
-    """`POST /api/v1/auth/login`."""
-
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class EnrollBody(_Body):
-    """`POST /api/v1/devices/enroll`."""
-
-    code: str = Field(min_length=4, max_length=32)
-    name: str = Field(min_length=1, max_length=200)
-
-
-class DeviceTokenBody(_Body):
-    """`POST /api/v1/devices/token`."""
-
-    device_id: int = Field(ge=1)
-    secret: str = Field(min_length=1, max_length=200)
-
-
 @routes.post("/api/v1/auth/login")
+@wire(request=LoginBody, response=LoginReply)
 async def login(request: web.Request) -> web.Response:
     """An officer's (or any user's) bearer token."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -81,6 +64,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/devices/enroll")
+@wire(request=EnrollBody, response=EnrollReply)
 async def enroll(request: web.Request) -> web.Response:
     """Enrol a kiosk with a one-time code: its device id and secret."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -104,6 +88,7 @@ async def enroll(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/devices/token")
+@wire(request=DeviceTokenBody, response=DeviceTokenReply)
 async def device_token(request: web.Request) -> web.Response:
     """A kiosk's short-lived bearer token for its device secret."""
     accounts = request.app[ACCOUNTS_KEY]

@@ -22,10 +22,17 @@ from backoffice_console.hub.callbacks.store import CallbackStore
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from shared.protocol import ErrorCode, Role
-from shared.protocol.callbacks import CallbackCreate, CallbackDone
+from shared.protocol.callbacks import (
+    CallbackClosed,
+    CallbackCreate,
+    CallbackCreated,
+    CallbackDone,
+    CallbackPhone,
+    CallbacksReply,
+)
 
 READERS = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
 
@@ -51,6 +58,7 @@ def _id_of(request: web.Request) -> int:
 
 
 @routes.post("/api/v1/callbacks")
+@wire(request=CallbackCreate, response=CallbackCreated)
 async def create_callback(request: web.Request) -> web.Response:
     """POST /api/v1/callbacks."""
     who = await principal_of(request)
@@ -61,6 +69,7 @@ async def create_callback(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/callbacks")
+@wire(request=None, response=CallbacksReply)
 async def list_callbacks(request: web.Request) -> web.Response:
     """GET /api/v1/callbacks?state=open|done|all."""
     who = await _reader(request)
@@ -69,6 +78,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/callbacks/{callback_id}/phone")
+@wire(request=None, response=CallbackPhone)
 async def reveal_phone(request: web.Request) -> web.Response:
     """GET /api/v1/callbacks/{id}/phone: the number to dial (audited)."""
     who = await _reader(request)
@@ -77,6 +87,7 @@ async def reveal_phone(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/callbacks/{callback_id}/done")
+@wire(request=CallbackDone, response=CallbackClosed)
 async def mark_done(request: web.Request) -> web.Response:
     """POST /api/v1/callbacks/{id}/done {note}."""
     who = await _reader(request)

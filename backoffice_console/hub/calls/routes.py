@@ -21,10 +21,11 @@ from backoffice_console.hub.calls.transfer import Transfers
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of
+from backoffice_console.hub.core.http import json_reply, principal_of, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import MESSAGES_KEY, Disconnected, Welcomed
 from shared.protocol import ErrorCode, Role
+from shared.protocol.sessions import SessionList, SessionRow
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ async def _named(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
 
 
 @routes.get("/api/v1/sessions")
+@wire(request=None, response=SessionList)
 async def sessions(request: web.Request) -> web.Response:
     """The sessions of a day (`?day=`, today by default)."""
     calls = request.app[CALLS_KEY].calls
@@ -71,6 +73,7 @@ async def sessions(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/sessions/{session_id}")
+@wire(request=None, response=SessionRow)
 async def session_detail(request: web.Request) -> web.Response:
     """One session."""
     calls = request.app[CALLS_KEY].calls

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-MAX_REASON = 500
+from shared.protocol.cases import MAX_REASON
 
 
 class CaseState(StrEnum):

@@ -9,67 +9,34 @@ case and for wrong digits, and is rate-limited per kiosk and per case number.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice_console.hub.calls import CallMoved, CallTaken, DeviceRelayed, SessionOpening
 from backoffice_console.hub.cases.attachments import Attachments
-from backoffice_console.hub.cases.case_state import MAX_REASON, Approval, CaseState
+from backoffice_console.hub.cases.case_state import Approval, CaseState
 from backoffice_console.hub.cases.models import Case
 from backoffice_console.hub.cases.service import CASES_KEY, CaseService, summary
 from backoffice_console.hub.cases.store import CaseStore, CaseView
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
 from shared.protocol import ErrorCode
-
-CaseNoText = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+from shared.protocol.cases import (
+    ApprovalBody,
+    CaseDetail,
+    CaseList,
+    CaseSummary,
+    ChecklistBody,
+    NoteBody,
+    OutcomeBody,
+    Progress,
+    ProgressBody,
+)
 
 routes = web.RouteTableDef()
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OutcomeBody(_Body):
-    """`POST /api/v1/cases/{case_no}/outcome`."""
-
-    state: Literal["open", "accepted", "completed", "needs_more", "not_eligible"]
-    reason: Annotated[str, Field(max_length=MAX_REASON)] | None = None
-
-
-class ApprovalBody(_Body):
-    """`POST /api/v1/cases/{case_no}/approval` (supervisor/admin)."""
-
-    approval: Literal["approved", "rejected"]
-    reason: Annotated[str, Field(max_length=MAX_REASON)] | None = None
-
-
-class NoteBody(_Body):
-    """`POST /api/v1/cases/{case_no}/notes`."""
-
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-class ChecklistBody(_Body):
-    """`POST` / `DELETE /api/v1/cases/{case_no}/checklist`."""
-
-    kind: Literal["page", "document"]
-    ref: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    item_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-
-
-class ProgressBody(_Body):
-    """`POST /api/v1/progress` (kiosk): case number plus the ID number's last four."""
-
-    case_no: CaseNoText
-    last4: Annotated[str, Field(pattern=r"^[0-9]{3}[0-9Xx]$")]
 
 
 async def _service(request: web.Request) -> tuple[CaseService, Principal]:
@@ -83,6 +50,7 @@ async def _changed(service: CaseService, case: Case, who: Principal) -> web.Resp
 
 
 @routes.get("/api/v1/sessions/{session_id}/case")
+@wire(request=None, response=CaseDetail)
 async def session_case(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/case`."""
     service, who = await _service(request)
@@ -91,6 +59,7 @@ async def session_case(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/cases")
+@wire(request=None, response=CaseList)
 async def list_cases(request: web.Request) -> web.Response:
     """`GET /api/v1/cases?state=&officer_id=&limit=`: summaries, newest first."""
     service, who = await _service(request)
@@ -111,6 +80,7 @@ async def list_cases(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/cases/{case_no}")
+@wire(request=None, response=CaseDetail)
 async def get_case(request: web.Request) -> web.Response:
     """`GET /api/v1/cases/{case_no}`."""
     service, who = await _service(request)
@@ -119,6 +89,7 @@ async def get_case(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/outcome")
+@wire(request=OutcomeBody, response=CaseSummary)
 async def post_outcome(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/outcome` `{state, reason}`."""
     service, who = await _service(request)
@@ -130,6 +101,7 @@ async def post_outcome(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/approval")
+@wire(request=ApprovalBody, response=CaseSummary)
 async def post_approval(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/approval` `{approval, reason}`."""
     service, who = await _service(request)
@@ -141,6 +113,7 @@ async def post_approval(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/notes")
+@wire(request=NoteBody, response=CaseSummary)
 async def post_note(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/notes` `{text}` (sealed at rest)."""
     service, who = await _service(request)
@@ -150,6 +123,7 @@ async def post_note(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_no}/checklist")
+@wire(request=ChecklistBody, response=CaseSummary)
 async def post_checklist(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/checklist` `{kind, ref, item_code}`."""
     service, who = await _service(request)
@@ -163,6 +137,7 @@ async def post_checklist(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/v1/cases/{case_no}/checklist")
+@wire(request=ChecklistBody, response=CaseSummary)
 async def delete_checklist(request: web.Request) -> web.Response:
     """`DELETE /api/v1/cases/{case_no}/checklist` `{kind, ref}`."""
     service, who = await _service(request)
@@ -172,6 +147,7 @@ async def delete_checklist(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/progress")
+@wire(request=ProgressBody, response=Progress)
 async def post_progress(request: web.Request) -> web.Response:
     """`POST /api/v1/progress` `{case_no, last4}` (kiosk): state, matter and public timeline."""
     service, who = await _service(request)

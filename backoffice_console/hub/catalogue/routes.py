@@ -25,7 +25,7 @@ from aiohttp import web
 from backoffice_console.hub.catalogue.store import CatalogueStore
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import dumps, principal_of
+from backoffice_console.hub.core.http import Raw, dumps, principal_of, wire
 from backoffice_console.hub.core.principal import Principal
 from shared.catalogue.io import (
     MAX_BYTES,
@@ -33,6 +33,12 @@ from shared.catalogue.io import (
     Problem,
 )
 from shared.protocol import ErrorCode, Role
+from shared.protocol.catalogue import (
+    CatalogueImportReply,
+    CatalogueRejected,
+    CatalogueReply,
+    CatalogueVersions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/catalogue")
+@wire(request=None, response=CatalogueReply)
 async def get_catalogue(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/catalogue."""
     await principal_of(request)
@@ -62,6 +69,7 @@ async def get_catalogue(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/api/v1/catalogue/versions")
+@wire(request=None, response=CatalogueVersions)
 async def list_versions(request: web.Request) -> web.Response:
     """GET /api/v1/catalogue/versions."""
     await _admin(request)
@@ -70,6 +78,7 @@ async def list_versions(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/catalogue/versions/{version_id}")
+@wire(request=None, response=CatalogueReply)
 async def get_version(request: web.Request) -> web.Response:
     """GET /api/v1/catalogue/versions/{version_id}."""
     who = await principal_of(request)
@@ -91,6 +100,11 @@ async def get_version(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/catalogue/import")
+@wire(
+    request=Raw("application/json", "text/csv"),
+    response=CatalogueImportReply,
+    errors={422: CatalogueRejected},
+)
 async def import_catalogue(request: web.Request) -> web.Response:
     """POST /api/v1/catalogue/import?format=json|csv&dry_run=1."""
     who = await _admin(request)

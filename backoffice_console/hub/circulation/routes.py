@@ -16,17 +16,24 @@ from backoffice_console.hub.circulation.service import (
     CIRCULATION_KEY,
     CirculationService,
     OutOfOrder,
-    ScanBody,
 )
 from backoffice_console.hub.core.context import CORE_KEY
-from backoffice_console.hub.core.http import json_error, json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import json_error, json_reply, principal_of, read_body, wire
 from backoffice_console.hub.documents import SlipIssued
 from shared.protocol import ErrorCode
+from shared.protocol.circulation import (
+    Circulation,
+    CirculationConflict,
+    CirculationDetail,
+    CirculationList,
+    ScanBody,
+)
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/api/v1/circulation/scan")
+@wire(request=ScanBody, response=Circulation, errors={409: CirculationConflict})
 async def post_scan(request: web.Request) -> web.Response:
     """Record a hand-over (see the module docstring)."""
     service = request.app[CIRCULATION_KEY]
@@ -46,6 +53,7 @@ async def post_scan(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/circulation")
+@wire(request=None, response=CirculationList)
 async def get_list(request: web.Request) -> web.Response:
     """Circulations under way (`?overdue=1`: only overdue ones)."""
     service = request.app[CIRCULATION_KEY]
@@ -55,6 +63,7 @@ async def get_list(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/circulation/{code}")
+@wire(request=None, response=CirculationDetail)
 async def get_detail(request: web.Request) -> web.Response:
     """One circulation and its hops."""
     service = request.app[CIRCULATION_KEY]

@@ -22,10 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice_console.hub.cases import ProgressAsked, record_event
@@ -44,6 +43,7 @@ from backoffice_console.hub.db import Database, iso, utcnow
 from backoffice_console.hub.documents import SlipIssued
 from backoffice_console.hub.evaluation import WorkCalendar, china_calendar, local_date
 from shared.protocol import ErrorCode, Role
+from shared.protocol.circulation import ScanBody
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +66,6 @@ def code_from_scan(text: str) -> str:
     if text.upper().startswith(QR_PREFIX):
         return text[len(QR_PREFIX) :].split(":", 1)[0].strip()
     return text
-
-
-class ScanBody(BaseModel):
-    """`POST /api/v1/circulation/scan`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=300)
-    hop: Literal[
-        "at_point", "with_courier", "at_centre", "returned_to_point", "returned_to_resident"
-    ]
-    note: str = Field(default="", max_length=200)
 
 
 class OutOfOrder(Exception):

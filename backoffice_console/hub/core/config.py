@@ -44,6 +44,8 @@ class HubConfig(BaseModel):
     """Routing: after this many priority (70+/assistance) takes in a row, a normal ticket."""
     overdue_after_s: float = Field(default=900.0, gt=0)
     """Routing: a ticket waiting longer than this is flagged overdue (and audited once)."""
+    check_replies: bool = False
+    """Validate every JSON reply against its declared model; for tests and staging."""
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> HubConfig:

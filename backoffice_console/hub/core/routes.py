@@ -12,9 +12,17 @@ from backoffice_console.hub.core import ws
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import error_middleware, json_reply, principal_of
+from backoffice_console.hub.core.http import (
+    contract_middleware,
+    error_middleware,
+    json_reply,
+    principal_of,
+    wire,
+)
 from backoffice_console.hub.db import utcnow
 from shared.protocol import ErrorCode, Role
+from shared.protocol.http import HubHealth
+from shared.protocol.sessions import AuditList
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +30,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/api/v1/health")
+@wire(request=None, response=HubHealth)
 async def health(request: web.Request) -> web.Response:
     """Whether the hub answers, its version and its clock."""
     core = request.app[CORE_KEY]
@@ -29,6 +38,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/audit")
+@wire(request=None, response=AuditList)
 async def audit(request: web.Request) -> web.Response:
     """The audit log (`?session_id=`: one session's rows); administrators only."""
     core = request.app[CORE_KEY]
@@ -63,6 +73,8 @@ def setup(app: web.Application, config: HubConfig) -> HubCore:
     """Put the core on `app`: before any domain, so its start-up (migrations) runs first."""
     core = HubCore.create(config)
     app[CORE_KEY] = core
+    if config.check_replies:  # outermost: it sees the errors error_middleware makes
+        app.middlewares.append(contract_middleware)
     app.middlewares.append(error_middleware)
     app.add_routes(routes)
     ws.setup(app)

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from backoffice_console.hub.core.connections import Connection
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import principal_of
+from backoffice_console.hub.core.http import Upgrade, principal_of, wire
 from backoffice_console.hub.db import utcnow
 from shared.protocol import (
     MAX_MESSAGE_BYTES,
@@ -114,6 +114,7 @@ async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection,
         )
 
 
+@wire(request=None, response=Upgrade("websocket"))
 async def websocket(request: web.Request) -> web.StreamResponse:
     """The websocket endpoint (see the module docstring)."""
     core = request.app[CORE_KEY]

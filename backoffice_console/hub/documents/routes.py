@@ -29,19 +29,18 @@ from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
     Handler,
+    Raw,
     json_error,
     json_reply,
     principal_of,
     read_body,
     validation_message,
+    wire,
 )
 from backoffice_console.hub.documents.service import (
     DOCUMENTS_KEY,
-    CreateBody,
     DocumentService,
     Refused,
-    SignatureBody,
-    UnsignedBody,
     describe,
 )
 from backoffice_console.hub.documents.store import DocumentStore, check_document
@@ -49,6 +48,13 @@ from backoffice_console.hub.identity import IDENTITY_KEY
 from backoffice_console.hub.materials import MATERIALS_KEY
 from shared.documents import DocumentError, GlyphMissing, PaperSize
 from shared.protocol import ErrorCode, Role
+from shared.protocol.documents import (
+    CreateBody,
+    DocumentDetail,
+    DocumentReply,
+    SignatureBody,
+    UnsignedBody,
+)
 
 routes = web.RouteTableDef()
 
@@ -79,6 +85,7 @@ def refusals(handler: Handler) -> Handler:
 
 
 @routes.post("/api/v1/sessions/{session_id}/documents")
+@wire(request=CreateBody, response=DocumentReply)
 @refusals
 async def create_document(request: web.Request) -> web.Response:
     """`POST /api/v1/sessions/{id}/documents`."""
@@ -94,6 +101,7 @@ async def create_document(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/documents/{document_id:[0-9a-f]{32}}.pdf")
+@wire(request=None, response=Raw("application/pdf"))
 @refusals
 async def document_pdf(request: web.Request) -> web.Response:
     """`GET /api/v1/documents/{id}.pdf` (audited `document.fetch`)."""
@@ -104,6 +112,7 @@ async def document_pdf(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/documents/{document_id:[0-9a-f]{32}}/signed.pdf")
+@wire(request=None, response=Raw("application/pdf"))
 @refusals
 async def signed_pdf(request: web.Request) -> web.Response:
     """`GET /api/v1/documents/{id}/signed.pdf` (audited `document.fetch_signed`)."""
@@ -114,6 +123,7 @@ async def signed_pdf(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/documents/{document_id:[0-9a-f]{32}}")
+@wire(request=None, response=DocumentDetail)
 @refusals
 async def document_info(request: web.Request) -> web.Response:
     """`GET /api/v1/documents/{id}`: metadata and signature fields."""
@@ -124,6 +134,7 @@ async def document_info(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/documents/{document_id:[0-9a-f]{32}}/signature")
+@wire(request=SignatureBody, response=DocumentReply)
 @refusals
 async def post_signature(request: web.Request) -> web.Response:
     """`POST /api/v1/documents/{id}/signature` (the kiosk holding the session)."""
@@ -137,6 +148,7 @@ async def post_signature(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/documents/{document_id:[0-9a-f]{32}}/unsigned")
+@wire(request=UnsignedBody, response=DocumentReply)
 @refusals
 async def post_unsigned(request: web.Request) -> web.Response:
     """`POST /api/v1/documents/{id}/unsigned` (the kiosk: the resident cannot sign)."""

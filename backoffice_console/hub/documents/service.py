@@ -23,10 +23,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice_console.hub.calls import CallStore
 from backoffice_console.hub.cases import case_number_for, case_number_of
@@ -57,45 +56,19 @@ from shared.documents import (
 )
 from shared.i18n import tr
 from shared.protocol import ErrorCode, Role
+from shared.protocol.documents import DocumentKind, SignatureBody
 
 log = logging.getLogger(__name__)
 
-MAX_STROKES = 200
 MAX_POINTS = 3000
-"""Points in one signature: a pad sends a few hundred; the API body stays under 64 KiB."""
+"""Points in one signature: a pad sends a few hundred; the API body stays under 64 KiB.
 
-DocumentKind = Literal["receipt", "slip", "form"]
+(The strokes are bounded by the body model, `shared.protocol.documents.MAX_STROKES`.)
+"""
 
 
 def _t(key: str) -> str:
     return tr("hub_documents", key)
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CreateBody(_Body):
-    """`POST /api/v1/sessions/{id}/documents`."""
-
-    kind: DocumentKind
-    paper: Literal["A4", "A5"] = "A5"
-
-
-Point = tuple[Annotated[float, Field(ge=0.0, le=1.0)], Annotated[float, Field(ge=0.0, le=1.0)]]
-
-
-class SignatureBody(_Body):
-    """`POST /api/v1/documents/{id}/signature`: strokes in pad coordinates 0..1, y down."""
-
-    field: str = Field(default="applicant", pattern=r"^[a-z][a-z0-9_]{0,31}$")
-    strokes: list[list[Point]] = Field(max_length=MAX_STROKES)
-
-
-class UnsignedBody(_Body):
-    """`POST /api/v1/documents/{id}/unsigned`: why the resident could not sign."""
-
-    reason: str = Field(min_length=1, max_length=200)
 
 
 class Refused(HubError):

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body, wire
 from backoffice_console.hub.evaluation.service import (
     EVALUATION_KEY,
     EvaluationService,
@@ -30,7 +30,20 @@ from backoffice_console.hub.evaluation.service import (
 )
 from backoffice_console.hub.evaluation.sms import FileSmsGateway
 from shared.protocol import ErrorCode
-from shared.protocol.rating import CloseRectificationBody, ContactBody, RatingBody, SkipBody
+from shared.protocol.rating import (
+    CloseRectificationBody,
+    ContactBody,
+    ContactRecorded,
+    FollowUp,
+    FollowUpList,
+    RatingBody,
+    RatingGiven,
+    RatingList,
+    Rectification,
+    RectificationList,
+    SessionRating,
+    SkipBody,
+)
 
 _SWEEP_KEY = web.AppKey("evaluation_sweep", asyncio.Task[None])
 SWEEP_EVERY_S = 60.0
@@ -43,6 +56,7 @@ def _service(request: web.Request) -> EvaluationService:
 
 
 @routes.post("/api/v1/sessions/{session_id}/rating")
+@wire(request=RatingBody, response=RatingGiven)
 async def post_rating(request: web.Request) -> web.Response:
     """Store the session's rating."""
     service = _service(request)
@@ -55,6 +69,7 @@ async def post_rating(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/sessions/{session_id}/rating")
+@wire(request=None, response=SessionRating)
 async def get_rating(request: web.Request) -> web.Response:
     """The session's rating, or 404."""
     service = _service(request)
@@ -63,6 +78,7 @@ async def get_rating(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/sessions/{session_id}/rating/skip")
+@wire(request=SkipBody, response=FollowUp)
 async def post_skip(request: web.Request) -> web.Response:
     """The resident left without rating: a follow-up."""
     service = _service(request)
@@ -75,6 +91,7 @@ async def post_skip(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/cases/{case_ref}/contact")
+@wire(request=ContactBody, response=ContactRecorded)
 async def post_contact(request: web.Request) -> web.Response:
     """Record the case's phone number (sealed); answers it masked."""
     service = _service(request)
@@ -85,6 +102,7 @@ async def post_contact(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/ratings")
+@wire(request=None, response=RatingList)
 async def get_ratings(request: web.Request) -> web.Response:
     """`GET /api/v1/ratings?day=YYYY-MM-DD` (hub's local day, default today)."""
     service = _service(request)
@@ -100,6 +118,7 @@ async def get_ratings(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/follow-ups")
+@wire(request=None, response=FollowUpList)
 async def get_follow_ups(request: web.Request) -> web.Response:
     """Recent follow-ups (after a sweep)."""
     service = _service(request)
@@ -108,6 +127,7 @@ async def get_follow_ups(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/rectifications")
+@wire(request=None, response=RectificationList)
 async def get_rectifications(request: web.Request) -> web.Response:
     """Rectifications, open and overdue first."""
     service = _service(request)
@@ -117,6 +137,7 @@ async def get_rectifications(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/rectifications/{rect_id}/close")
+@wire(request=CloseRectificationBody, response=Rectification)
 async def post_close(request: web.Request) -> web.Response:
     """Close a rectification with its call-back."""
     service = _service(request)

@@ -49,25 +49,40 @@ from aiohttp import web
 from backoffice_console.hub.calls import CALLS_KEY, QueueJoining
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import Connected, Disconnected
 from backoffice_console.hub.fleet import hours
-from backoffice_console.hub.fleet.bodies import (
-    ChangeBody,
-    CloseBody,
-    DeviceBody,
-    HourBody,
-    InspectionBody,
-    MoveBody,
-    OrderBody,
-    PointBody,
-    RecordBody,
-)
 from backoffice_console.hub.fleet.points import local_today
 from backoffice_console.hub.fleet.service import FLEET_KEY, Fleet
 from shared.protocol import ErrorCode, Role
-from shared.protocol.health import HealthReport
+from shared.protocol.fleet import (
+    ChangeBody,
+    CloseBody,
+    DayHoursList,
+    Device,
+    DeviceBody,
+    DeviceList,
+    HourBody,
+    HourRule,
+    HourRuleList,
+    HoursDeleted,
+    Inspection,
+    InspectionBody,
+    InspectionList,
+    KioskService,
+    MoveBody,
+    OrderBody,
+    OverviewList,
+    PointBody,
+    PointFeatureCollection,
+    PointVersion,
+    PointVersionList,
+    RecordBody,
+    WorkOrder,
+    WorkOrderList,
+)
+from shared.protocol.health import HealthReceipt, HealthReport, LatestHealth, StoredHealthReportList
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +137,7 @@ async def _caller(request: web.Request, *roles: Role) -> tuple[Fleet, Principal]
 
 
 @routes.get("/api/v1/kiosk/service")
+@wire(request=None, response=KioskService)
 async def kiosk_service(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.KIOSK)
     point_id = await fleet.points.point_of_kiosk(who.subject_id)
@@ -129,6 +145,7 @@ async def kiosk_service(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/health")
+@wire(request=HealthReport, response=HealthReceipt)
 async def health_report(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.KIOSK)
     report = await read_body(request, HealthReport)
@@ -136,6 +153,7 @@ async def health_report(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/sessions/{session_id}/kiosk-health")
+@wire(request=None, response=LatestHealth)
 async def session_kiosk_health(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.OFFICER, Role.SUPERVISOR, *STAFF)
     session_id = request.match_info["session_id"]
@@ -151,6 +169,7 @@ async def session_kiosk_health(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/points")
+@wire(request=None, response=PointVersionList)
 async def list_points(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     day = _date_param(request, "at") or local_today()
@@ -158,6 +177,7 @@ async def list_points(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/points")
+@wire(request=PointBody, response=PointVersion)
 async def create_point(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     body = await read_body(request, PointBody)
@@ -166,6 +186,7 @@ async def create_point(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/points/{point_id}/changes")
+@wire(request=ChangeBody, response=PointVersion)
 async def change_point(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     point_id = _id(request, "point_id")
@@ -179,18 +200,21 @@ async def change_point(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/points/{point_id}/history")
+@wire(request=None, response=PointVersionList)
 async def point_history(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.points.history(_id(request, "point_id")))
 
 
 @routes.get("/api/v1/fleet/points/{point_id}/hours")
+@wire(request=None, response=HourRuleList)
 async def list_hours(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.points.rules(_id(request, "point_id")))
 
 
 @routes.post("/api/v1/fleet/points/{point_id}/hours")
+@wire(request=HourBody, response=HourRule)
 async def add_hours(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     point_id = _id(request, "point_id")
@@ -207,6 +231,7 @@ async def add_hours(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/hours/{rule_id}/delete")
+@wire(request=None, response=HoursDeleted)
 async def delete_hours(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     await fleet.points.delete_rule(_id(request, "rule_id"), who)
@@ -214,6 +239,7 @@ async def delete_hours(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/points/{point_id}/calendar")
+@wire(request=None, response=DayHoursList)
 async def hours_calendar(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     start = _date_param(request, "from") or local_today()
@@ -225,12 +251,14 @@ async def hours_calendar(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/points/{point_id}/devices")
+@wire(request=None, response=DeviceList)
 async def point_devices(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.devices.devices_at(_id(request, "point_id")))
 
 
 @routes.post("/api/v1/fleet/devices")
+@wire(request=DeviceBody, response=Device)
 async def register_device(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     body = await read_body(request, DeviceBody)
@@ -241,12 +269,14 @@ async def register_device(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/devices/{device_id}")
+@wire(request=None, response=Device)
 async def device_detail(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.devices.device(_id(request, "device_id")))
 
 
 @routes.post("/api/v1/fleet/devices/{device_id}/move")
+@wire(request=MoveBody, response=Device)
 async def move_device(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     device_id = _id(request, "device_id")
@@ -258,6 +288,7 @@ async def move_device(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/points/{point_id}/inspections")
+@wire(request=InspectionBody, response=Inspection)
 async def schedule_inspection(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     point_id = _id(request, "point_id")
@@ -268,12 +299,14 @@ async def schedule_inspection(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/inspections/due")
+@wire(request=None, response=InspectionList)
 async def inspections_due(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.care.due(_int_param(request, "within_days", 14, 0, 366)))
 
 
 @routes.post("/api/v1/fleet/inspections/{inspection_id}/record")
+@wire(request=RecordBody, response=Inspection)
 async def record_inspection(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     inspection_id = _id(request, "inspection_id")
@@ -282,6 +315,7 @@ async def record_inspection(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/work-orders")
+@wire(request=None, response=WorkOrderList)
 async def list_orders(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     state = request.query.get("state", "open")
@@ -292,6 +326,7 @@ async def list_orders(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/work-orders")
+@wire(request=OrderBody, response=WorkOrder)
 async def open_order(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     body = await read_body(request, OrderBody)
@@ -300,6 +335,7 @@ async def open_order(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/fleet/work-orders/{order_id}/close")
+@wire(request=CloseBody, response=WorkOrder)
 async def close_order(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     order_id = _id(request, "order_id")
@@ -308,6 +344,7 @@ async def close_order(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/kiosks/{kiosk_id}/health")
+@wire(request=None, response=StoredHealthReportList)
 async def kiosk_health_history(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     limit = _int_param(request, "limit", 20, 1, 200)
@@ -315,12 +352,14 @@ async def kiosk_health_history(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/fleet/overview")
+@wire(request=None, response=OverviewList)
 async def overview(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.care.overview(request.query.get("sub_district") or None))
 
 
 @routes.get("/api/v1/fleet/geojson")
+@wire(request=None, response=PointFeatureCollection)
 async def geojson(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     response = json_reply(await fleet.geojson())

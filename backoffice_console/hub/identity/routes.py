@@ -14,12 +14,13 @@ from aiohttp import web
 from backoffice_console.hub.calls import CALLS_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of
+from backoffice_console.hub.core.http import json_reply, principal_of, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import MESSAGES_KEY
 from backoffice_console.hub.identity.service import IdentityDesk
 from backoffice_console.hub.identity.store import IDENTITY_KEY, IdentityStore
 from shared.protocol import ErrorCode, IdentityReport, Role
+from shared.protocol.identity import MaskedIdentity, RevealedIdentity
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ async def _identity_session(request: web.Request) -> tuple[Principal, str]:
 
 
 @routes.get("/api/v1/sessions/{session_id}/identity")
+@wire(request=None, response=MaskedIdentity)
 async def session_identity(request: web.Request) -> web.Response:
     """The session's newest identity, masked; the read is audited (`identity.read`)."""
     who, session_id = await _identity_session(request)
@@ -52,6 +54,7 @@ async def session_identity(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/sessions/{session_id}/identity/reveal")
+@wire(request=None, response=RevealedIdentity)
 async def reveal_identity(request: web.Request) -> web.Response:
     """The full ID number of the session's newest identity; audited (`identity.reveal`)."""
     who, session_id = await _identity_session(request)

@@ -12,7 +12,7 @@ from aiohttp import web
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of
+from backoffice_console.hub.core.http import Raw, json_reply, principal_of, wire
 from backoffice_console.hub.reports.pdf import render_report_pdf
 from backoffice_console.hub.reports.service import (
     READERS,
@@ -23,6 +23,7 @@ from backoffice_console.hub.reports.service import (
     report_csv,
 )
 from shared.protocol import ErrorCode
+from shared.protocol.reports import Report as ReportReply
 
 routes = web.RouteTableDef()
 
@@ -41,8 +42,9 @@ def _filename(report: Report, suffix: str) -> str:
 
 
 @routes.get("/api/v1/reports")
+@wire(request=None, response=ReportReply, alternative=Raw("text/csv"))
 async def get_report(request: web.Request) -> web.Response:
-    """GET /api/v1/reports."""
+    """GET /api/v1/reports: the `Report` JSON, or with `?format=csv` its rows as CSV."""
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "csv"):
         raise HubError(ErrorCode.BAD_MESSAGE, "format must be json or csv")
@@ -58,6 +60,7 @@ async def get_report(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/reports/pdf")
+@wire(request=None, response=Raw("application/pdf"))
 async def get_report_pdf(request: web.Request) -> web.Response:
     """GET /api/v1/reports/pdf."""
     report = await _report_of(request)

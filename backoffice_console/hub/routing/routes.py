@@ -17,16 +17,16 @@ import contextlib
 import logging
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice_console.hub.calls import CALLS_KEY, QueueFeed
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body
+from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
 from backoffice_console.hub.routing.service import ROUTING_KEY, Router, qualified
 from backoffice_console.hub.routing.store import busy_officers, call_line
 from shared.protocol import ErrorCode, Role
+from shared.protocol.routing import LineList, LinesBody, LinesReply, OfficerList, TransferTargets
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,8 @@ OVERDUE_TASK_KEY = web.AppKey("routing_overdue_task", asyncio.Task[None])
 CALL_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 
-class LinesBody(BaseModel):
-    """`PUT /api/v1/routing/officers/{user_id}/lines`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lines: list[str] = Field(min_length=1, max_length=100)
-
-
 @routes.get("/api/v1/routing/officers")
+@wire(request=None, response=OfficerList)
 async def officers(request: web.Request) -> web.Response:
     """Officers with lines, online and busy flags; `?line=` keeps those qualified for it."""
     core, router = request.app[CORE_KEY], request.app[ROUTING_KEY]
@@ -66,6 +59,7 @@ async def officers(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/routing/officers/{user_id}/lines")
+@wire(request=LinesBody, response=LinesReply)
 async def set_lines(request: web.Request) -> web.Response:
     """An admin sets the lines an officer is qualified for."""
     router = request.app[ROUTING_KEY]
@@ -83,6 +77,7 @@ async def set_lines(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/routing/lines")
+@wire(request=None, response=LineList)
 async def lines(request: web.Request) -> web.Response:
     """The current catalogue's lines (code, name, name_en)."""
     router = request.app[ROUTING_KEY]
@@ -93,6 +88,7 @@ async def lines(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/routing/sessions/{session_id}/targets")
+@wire(request=None, response=TransferTargets)
 async def transfer_targets(request: web.Request) -> web.Response:
     """For the officer holding a call: its line, who could take it now, and the lines."""
     core, router = request.app[CORE_KEY], request.app[ROUTING_KEY]
