@@ -14,12 +14,11 @@ The follow-up sweep runs every `SWEEP_EVERY_S` seconds from start-up to shutdown
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 
 from aiohttp import web
 
+from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body, wire
@@ -45,7 +44,6 @@ from shared.protocol.rating import (
     SkipBody,
 )
 
-_SWEEP_KEY = web.AppKey("evaluation_sweep", asyncio.Task[None])
 SWEEP_EVERY_S = 60.0
 
 routes = web.RouteTableDef()
@@ -151,28 +149,16 @@ async def post_close(request: web.Request) -> web.Response:
     return json_reply(next(r for r in rows if r["id"] == rect_id))
 
 
-async def _start_sweep(app: web.Application) -> None:
-    app[_SWEEP_KEY] = asyncio.create_task(app[EVALUATION_KEY].sweep_forever(SWEEP_EVERY_S))
-
-
-async def _stop_sweep(app: web.Application) -> None:
-    task = app.get(_SWEEP_KEY)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 def setup(app: web.Application) -> None:
     """The evaluation service (file SMS gateway), its routes and the follow-up sweep."""
     core = app[CORE_KEY]
     config = core.config
-    app[EVALUATION_KEY] = EvaluationService(
+    service = EvaluationService(
         db=core.db,
         vault=core.vault,
         sms=FileSmsGateway(config.config_dir / config.sms_outbox),
         followup_after=dt.timedelta(minutes=config.rating_followup_min),
     )
+    app[EVALUATION_KEY] = service
     app.add_routes(routes)
-    app.on_startup.append(_start_sweep)
-    app.on_shutdown.append(_stop_sweep)
+    keep_running(app, "follow-up sweep", lambda: service.sweep_forever(SWEEP_EVERY_S))

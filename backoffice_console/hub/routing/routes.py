@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiohttp import web
 
 from backoffice_console.hub.calls import CALLS_KEY, QueueFeed
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
-OVERDUE_TASK_KEY = web.AppKey("routing_overdue_task", asyncio.Task[None])
 CALL_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -123,20 +122,6 @@ async def _watch_overdue(router: Router, feed: QueueFeed) -> None:
             log.warning("overdue check failed: %s", type(exc).__name__)
 
 
-async def _start(app: web.Application) -> None:
-    app[OVERDUE_TASK_KEY] = asyncio.create_task(
-        _watch_overdue(app[ROUTING_KEY], app[CALLS_KEY].feed), name="overdue"
-    )
-
-
-async def _stop(app: web.Application) -> None:
-    task = app.get(OVERDUE_TASK_KEY)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 def setup(app: web.Application) -> None:
     """Routing on the hub: the rules as calls' queue policy, the routes, the overdue watcher."""
     core = app[CORE_KEY]
@@ -151,5 +136,4 @@ def setup(app: web.Application) -> None:
     app[ROUTING_KEY] = router
     calls.feed.use_policy(router)
     app.add_routes(routes)
-    app.on_startup.append(_start)
-    app.on_shutdown.append(_stop)
+    keep_running(app, "overdue", lambda: _watch_overdue(router, calls.feed))
