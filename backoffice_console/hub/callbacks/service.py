@@ -20,7 +20,7 @@ from backoffice_console.hub.catalogue import CatalogueStore
 from backoffice_console.hub.core.audit import AuditLog
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.principal import Principal
-from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.core.vault import IdentityVault, require_vault
 from backoffice_console.hub.db import iso
 from shared.protocol import ErrorCode
 from shared.protocol.callbacks import CallbackCreate, mask_phone
@@ -53,9 +53,7 @@ class Callbacks:
         self._vault_or_none = vault
 
     def _vault(self) -> IdentityVault:
-        if self._vault_or_none is None:
-            raise HubError(ErrorCode.BAD_STATE, "this hub has no personal-data key configured")
-        return self._vault_or_none
+        return require_vault(self._vault_or_none)
 
     async def create(self, kiosk: Principal, body: CallbackCreate) -> dict[str, Any]:
         """Store a kiosk's request: `{"id", "phone_masked"}`; `not_found` for an unknown matter."""

@@ -33,7 +33,7 @@ from backoffice_console.hub.core.connections import Registry, send_all
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.events import EventBus
 from backoffice_console.hub.core.principal import Principal
-from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.core.vault import IdentityVault, require_vault
 from backoffice_console.hub.db import iso
 from backoffice_console.hub.identity import IdentityStore, IdentityStored
 from shared.protocol import (
@@ -132,9 +132,7 @@ class CaseService:
 
     def need_vault(self) -> IdentityVault:
         """The identity vault (notes and last-4 digests need it)."""
-        if self.vault is None:
-            raise HubError(ErrorCode.BAD_STATE, "this hub has no identity key configured")
-        return self.vault
+        return require_vault(self.vault)
 
     async def push(self, session_id: str, only_with_checklist: bool = False) -> None:
         """Tell the holding console and the kiosk about the case of `session_id`.

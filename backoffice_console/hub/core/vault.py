@@ -93,3 +93,10 @@ def load_vault(path: Path) -> IdentityVault | None:
         # The hub still serves calls; identities are refused until a key is in place.
         log.error("identity storage disabled: %s", exc)
         return None
+
+
+def require_vault(vault: IdentityVault | None) -> IdentityVault:
+    """`vault`, or HubError bad_state: without a key the hub stores no personal data."""
+    if vault is None:
+        raise HubError(ErrorCode.BAD_STATE, "this hub has no personal-data key configured")
+    return vault

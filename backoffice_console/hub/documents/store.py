@@ -20,7 +20,7 @@ from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.events import EventBus
 from backoffice_console.hub.core.http import dumps
 from backoffice_console.hub.core.principal import Principal
-from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.core.vault import IdentityVault, require_vault
 from backoffice_console.hub.db import Database
 from backoffice_console.hub.documents.events import SlipIssued
 from backoffice_console.hub.documents.models import StoredDocument
@@ -46,9 +46,7 @@ class DocumentStore:
 
     def need_vault(self) -> IdentityVault:
         """The identity vault; HubError bad_state when the hub has none."""
-        if self._vault is None:
-            raise HubError(ErrorCode.BAD_STATE, "this hub has no identity key configured")
-        return self._vault
+        return require_vault(self._vault)
 
     async def add(
         self,

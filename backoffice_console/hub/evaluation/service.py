@@ -28,7 +28,7 @@ from backoffice_console.hub.cases import record_event
 from backoffice_console.hub.core.audit import audit_entry
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.principal import Principal
-from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.core.vault import IdentityVault, require_vault
 from backoffice_console.hub.db import Database, iso, utcnow
 from backoffice_console.hub.evaluation.models import CaseContact, FollowUp, Rectification
 from backoffice_console.hub.evaluation.sms import SmsError, SmsGateway
@@ -231,9 +231,7 @@ class EvaluationService:
 
         `case_ref` is the case's number (`SL...`) or its row id.
         """
-        vault = self.vault
-        if vault is None:
-            raise HubError(ErrorCode.BAD_STATE, "this hub has no personal-data key configured")
+        vault = require_vault(self.vault)
         async with self.db.session() as s, s.begin():
             case = await self.store.case_by_ref(s, case_ref)
             if not (who.role is Role.ADMIN or (

@@ -18,7 +18,7 @@ from backoffice_console.hub.core.audit import audit_entry
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.events import EventBus
 from backoffice_console.hub.core.principal import Principal
-from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.core.vault import IdentityVault, require_vault
 from backoffice_console.hub.db import Database
 from backoffice_console.hub.identity.events import IdentityStored
 from backoffice_console.hub.identity.models import StoredIdentity
@@ -46,9 +46,7 @@ class IdentityStore:
         self._bus = bus
 
     def _need_vault(self) -> IdentityVault:
-        if self.vault is None:
-            raise HubError(ErrorCode.BAD_STATE, "this hub has no identity key configured")
-        return self.vault
+        return require_vault(self.vault)
 
     async def store(
         self, session_id: str, command_id: str | None, record: IdentityRecord, kiosk: Principal

@@ -18,7 +18,7 @@ from backoffice_console.hub.cases import Case, record_event
 from backoffice_console.hub.core.audit import audit_entry
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.principal import Principal
-from backoffice_console.hub.core.vault import IdentityVault
+from backoffice_console.hub.core.vault import IdentityVault, require_vault
 from backoffice_console.hub.db import Database, iso
 from backoffice_console.hub.materials.export import ExportPage
 from backoffice_console.hub.materials.images import CheckedPage
@@ -87,9 +87,7 @@ class MaterialStore:
 
     def need_vault(self) -> IdentityVault:
         """The personal-data vault; HubError bad_state when the hub has none."""
-        if self._vault is None:
-            raise HubError(ErrorCode.BAD_STATE, "this hub has no personal-data key configured")
-        return self._vault
+        return require_vault(self._vault)
 
     async def session(self, session_id: str) -> CallSession | None:
         """The call session `session_id`, if there is one."""
