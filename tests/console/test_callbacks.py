@@ -15,7 +15,7 @@ from shared.protocol import Role
 from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness
 
 PHONES = ("13811112222", "13933334444")
 

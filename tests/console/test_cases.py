@@ -8,9 +8,9 @@ import pytest
 
 from backoffice_console.cases import CaseDesk, CaseView
 from backoffice_console.model import ConsoleError
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.test_cases_hub import in_case
-from tests.test_materials_hub import page_jpeg, upload
+from tests.hub.cases.test_routes import in_case
+from tests.hub.materials.test_routes import page_jpeg, upload
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 
 async def test_desk_follows_the_case_and_changes_it(hub: HubHarness) -> None:

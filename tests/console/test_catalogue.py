@@ -14,8 +14,8 @@ from shared.catalogue.io import dump_csv, dump_json, load_sample
 from shared.hubclient import HubClient
 from shared.protocol import Role
 from shared.ui.screenshot import save_screenshot
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.qt_helpers import styled_app_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness
+from tests.support.qt_helpers import styled_app_fixture  # noqa: F401
 
 
 async def _ignore(_: object) -> None:

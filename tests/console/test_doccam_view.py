@@ -15,7 +15,7 @@ from shared import i18n
 from shared.imaging.synthetic import Lighting, photograph, render_document
 from shared.protocol import CallState
 from shared.ui.screenshot import save_screenshot
-from tests.qt_helpers import styled_app_fixture  # noqa: F401
+from tests.support.qt_helpers import styled_app_fixture  # noqa: F401
 
 CORNERS = np.array([[300, 40], [640, 60], [620, 500], [280, 480]], np.float32)
 

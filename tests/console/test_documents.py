@@ -23,8 +23,8 @@ from kiosk.devices.printer.simulated import SimulatedPrinter
 from kiosk.printing import PrintDesk, PrinterSection
 from kiosk.signing import SignDesk
 from shared.protocol import DeviceCommand
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.test_printsign_print import in_call
+from tests.kiosk.test_printing import in_call
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
 
 STROKE = [(0.1 + i * 0.02, 0.5 + 0.1 * ((i % 7) - 3) / 3) for i in range(30)]
 

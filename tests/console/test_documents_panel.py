@@ -15,7 +15,7 @@ from kiosk.ui.print_page import PrintBanner
 from shared import i18n
 from shared.documents import render_form
 from shared.ui.screenshot import save_screenshot
-from tests import document_samples as samples
+from tests.support import document_samples as samples
 
 
 def _item(n: int, kind: str = "receipt", **changes: Any) -> DocumentItem:

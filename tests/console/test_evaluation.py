@@ -24,9 +24,9 @@ from shared.protocol import Role
 from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
-from tests.evaluation_helpers import ended_call, logged_in, refused
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.test_circulation_hub import slip_call
+from tests.hub.circulation.test_routes import slip_call
+from tests.support.evaluation_helpers import ended_call, logged_in, refused
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 
 def cells(table: object, row: int) -> list[str]:

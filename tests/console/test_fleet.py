@@ -17,8 +17,8 @@ from shared.protocol import Role
 from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.test_fleet_hub import get, kiosk_id, post, report, today
+from tests.hub.fleet.test_routes import get, kiosk_id, post, report, today
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 
 def cells(table: Any, row: int) -> list[str]:

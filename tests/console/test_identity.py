@@ -27,8 +27,8 @@ from shared.protocol import (
 from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.identity_samples import VALID_NUMBER, record
+from tests.support.hub_fixtures import WAIT, HubHarness
+from tests.support.identity_samples import VALID_NUMBER, record
 
 
 async def test_read_progress_identity_reveal_through_the_hub(hub: HubHarness) -> None:

@@ -15,12 +15,11 @@ from backoffice_console.ui.call_view import CallView
 from shared.protocol import QueueJoin, TicketTake
 from shared.protocol.health import CheckResult, CheckStatus, HealthReport
 from shared.ui.screenshot import save_screenshot
-from tests.qt_helpers import themed_fixture  # noqa: F401
+from tests.support.qt_helpers import themed_fixture  # noqa: F401
 
 if TYPE_CHECKING:
-    from tests.hub_fixtures import HubHarness, Peer
+    from tests.support.hub_fixtures import HubHarness, Peer
 
-pytest_plugins = ("tests.hub_fixtures",)
 
 WAIT = 10.0
 

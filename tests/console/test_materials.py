@@ -10,7 +10,7 @@ import pytest
 from backoffice_console.materials import MaterialsDesk, MaterialsView
 from backoffice_console.model import ConsoleError
 from shared.protocol import DeviceCommand, DeviceFailed, DeviceProgress, MaterialAdded
-from tests.test_materials_hub import page_jpeg
+from tests.hub.materials.test_routes import page_jpeg
 
 
 class ScriptedHub:

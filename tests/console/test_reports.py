@@ -19,9 +19,9 @@ from shared import i18n
 from shared.hubclient import HubClient
 from shared.protocol import Role
 from shared.ui.screenshot import save_screenshot
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.qt_helpers import styled_app_fixture  # noqa: F401
-from tests.test_reports_hub import D1, D2, IN_PERIOD, _scenario
+from tests.hub.reports.test_routes import D1, D2, IN_PERIOD, _scenario
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness
+from tests.support.qt_helpers import styled_app_fixture  # noqa: F401
 
 
 async def _ignore(_: object) -> None:

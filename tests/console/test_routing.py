@@ -16,7 +16,7 @@ from backoffice_console.ui.transfer_dialog import TransferDialog
 from shared import i18n
 from shared.i18n import tr
 from shared.ui.screenshot import save_screenshot
-from tests.qt_helpers import styled_app_fixture  # noqa: F401
+from tests.support.qt_helpers import styled_app_fixture  # noqa: F401
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from backoffice_console.ui.queue_panel import QueuePanel
 from shared import i18n
 from shared.protocol import CallState
 from shared.ui.screenshot import save_screenshot
-from tests.qt_helpers import styled_app_fixture  # noqa: F401
+from tests.support.qt_helpers import styled_app_fixture  # noqa: F401
 
 NOW = datetime(2024, 5, 6, 9, 30, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from scripts.stack import CONSOLE_TONE_HZ, KIOSK_TONE_HZ
-from tests.audio_analysis import band_energy, dominant_frequency, read_wav, rms
-from tests.e2e import logs_of, run_call, running_stack
+from tests.e2e.helpers import logs_of, run_call, running_stack
+from tests.support.audio_analysis import band_energy, dominant_frequency, read_wav, rms
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -26,7 +26,7 @@ from scripts.demo import run_tour_in
 from scripts.stack import DEMO_HELPER, DEMO_MATTER, Stack, read_report
 from shared.catalogue.io import load_sample
 from shared.idcard import mask_id_number
-from tests.e2e import Namespace, hub_db, logs_of, running_stack, wait_for
+from tests.e2e.helpers import Namespace, hub_db, logs_of, running_stack, wait_for
 
 pytestmark = pytest.mark.slow
 

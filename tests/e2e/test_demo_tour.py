@@ -1,6 +1,6 @@
 """The demo tour's own logic without a stack: how it reads vw-health and the console's args.
 
-The tour itself runs in tests/test_e2e_call.py::test_call_end_to_end.
+The tour itself runs in tests/e2e/test_call.py::test_call_end_to_end.
 """
 
 from __future__ import annotations

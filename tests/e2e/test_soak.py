@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import logs_of, run_call, running_stack
+from tests.e2e.helpers import logs_of, run_call, running_stack
 
 pytestmark = pytest.mark.slow
 

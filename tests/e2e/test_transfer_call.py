@@ -2,6 +2,7 @@
 
 After the transfer the kiosk builds a new peer connection under the same session and
 the new officer receives the resident's video (and the resident the new officer's).
+All in one process with an in-process hub, but every side is real: hence tests/e2e/.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kiosk.app import KioskController, KioskState
 from shared.hubclient import HubClient
 from shared.media import VideoSourceConfig, open_video_source
 from shared.rtc import enable_loopback_mode
-from tests.hub_fixtures import PASSWORD, HubHarness, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, HubHarness, hub_fixture  # noqa: F401
 
 WAIT = 10.0
 

@@ -1,5 +1,9 @@
 """Case widgets with qtbot (offscreen): the console's case panel, the kiosk's progress page and
-the capture page's checklist; screenshots in var/test-output/."""
+the capture page's checklist; screenshots in var/test-output/.
+
+Here with the kiosk's tests, as most of them are the kiosk's; the console's case panel and its
+wiring are tested here too, beside them.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,8 @@ from shared.protocol import ChecklistItem, ChecklistStatus, KioskItem
 from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
-from tests.kiosk_fakes import session_started
-from tests.qt_helpers import loop_fixture  # noqa: F401
-from tests.test_kiosk_ui import _make, _run
+from tests.kiosk.test_ui import _make, _run
+from tests.support.kiosk_fakes import session_started
 
 ITEMS = (
     ChecklistItem(code="id", name="居民身份证", pages=["11"]),

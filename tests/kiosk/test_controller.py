@@ -18,7 +18,7 @@ from shared.protocol import (
     SessionEnded,
 )
 from shared.protocol.messages import Role
-from tests.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
 
 T = 5.0  # bound for every await
 

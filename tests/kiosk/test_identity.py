@@ -15,8 +15,8 @@ from kiosk.devices.idcard.simulated import SimulatedReader
 from kiosk.identity import IdCardDesk, Prompt
 from shared.idcard import IdentityRecord
 from shared.protocol import DeviceCommand, QueueJoin, TicketTake
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
+from tests.support.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
 
 RESIDENTS = [
     record(),

@@ -19,9 +19,8 @@ from kiosk.ui.idcard_pages import masked_typing
 from kiosk.ui.kiosk_ui import KioskUi
 from shared.protocol import DeviceCommand
 from shared.ui.screenshot import save_screenshot
-from tests.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
-from tests.kiosk_fakes import FakeHub, FakePeer, session_started
-from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
+from tests.support.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
+from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
 
 RESIDENTS = [record(), record(EXPIRED_NUMBER, "测试居民丙", valid_to=dt.date(2020, 1, 1))]
 

@@ -1,4 +1,8 @@
-"""Remote print end to end: the hub renders, the kiosk fetches and prints through a real cupsd."""
+"""Remote print end to end: the hub renders, the kiosk fetches and prints through a real cupsd.
+
+With test_signing.py, this is also the test of the hub's documents domain, driven by the
+kiosk's real desks.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,11 @@ from kiosk.devices.printer import CupsPrinter
 from kiosk.printing import PrintDesk, PrinterSection
 from shared.hubclient import HubRequestError
 from shared.protocol import DeviceCommand, IdentityReport, QueueJoin, TicketTake
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.identity_samples import VALID_NUMBER, record
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
+from tests.support.identity_samples import VALID_NUMBER, record
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
-
-pytest_plugins = ("tests.cups_fixtures",)
+    from tests.support.cups_fixtures import CupsServer
 
 
 async def in_call(hub: HubHarness, name: str = "测试居民甲") -> tuple[Peer, Peer, str]:

@@ -9,11 +9,11 @@ import numpy as np
 
 from kiosk.progress import ProgressDesk, find_case_qr, format_case_digits, parse_qr_payload
 from shared.documents import RenderOptions, render_receipt
-from tests import document_samples as samples
-from tests.hub_fixtures import HubHarness, hub_fixture  # noqa: F401
-from tests.identity_samples import VALID_NUMBER
-from tests.synthetic_pages import photographed_pdf
-from tests.test_progress_hub import with_identity
+from tests.hub.cases.test_progress import with_identity
+from tests.support import document_samples as samples
+from tests.support.hub_fixtures import HubHarness
+from tests.support.identity_samples import VALID_NUMBER
+from tests.support.synthetic_pages import photographed_pdf
 
 CASE_NO = "SL20261122-000123"
 

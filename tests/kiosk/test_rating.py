@@ -19,11 +19,10 @@ from kiosk.ui.kiosk_ui import KioskUi
 from shared.hubclient import HubRequestError, HubUnavailable
 from shared.protocol import SessionEnded
 from shared.ui.screenshot import save_screenshot
-from tests.evaluation_helpers import ended_call
-from tests.hub_fixtures import HubHarness, hub_fixture  # noqa: F401
-from tests.kiosk_fakes import FakeHub, FakePeer, session_started
-from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
-from tests.test_kiosk_ui import FakeCamera
+from tests.kiosk.test_ui import FakeCamera
+from tests.support.evaluation_helpers import ended_call
+from tests.support.hub_fixtures import HubHarness
+from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
 
 
 async def test_desk_rates_skips_and_times_out_against_a_real_hub(hub: HubHarness) -> None:

@@ -20,8 +20,7 @@ from shared.documents import render_form
 from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
-from tests import document_samples as samples
-from tests.qt_helpers import loop_fixture  # noqa: F401
+from tests.support import document_samples as samples
 
 
 class RecordingHub:

@@ -1,4 +1,8 @@
-"""Signatures end to end through a real hub: form on the pad, strokes to a signed PDF."""
+"""Signatures end to end through a real hub: form on the pad, strokes to a signed PDF.
+
+With test_printing.py, this is also the test of the hub's documents domain, driven by the
+kiosk's real SignDesk.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,8 @@ from backoffice_console.hub.documents.models import StoredDocument
 from kiosk.signing import SignDesk, thin
 from shared.hubclient import HubRequestError
 from shared.protocol import DeviceCommand
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.test_printsign_print import create, in_call
+from tests.kiosk.test_printing import create, in_call
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
 
 STROKE = [(0.1 + i * 0.02, 0.5 + 0.3 * np.sin(i / 4)) for i in range(40)]
 

@@ -18,14 +18,13 @@ from shared.assets import assets_dir
 from shared.documents import RenderOptions, render_slip
 from shared.hubclient import HubRequestError
 from shared.ui.screenshot import save_screenshot
-from tests import document_samples as samples
-from tests.hub_fixtures import HubHarness, hub_fixture  # noqa: F401
-from tests.qt_helpers import loop_fixture  # noqa: F401
-from tests.synthetic_pages import photographed_pdf
-from tests.test_cases_ui import restore, themed  # noqa: F401
-from tests.test_circulation_hub import SCAN, rows, scan, slip_call, wait
-from tests.test_kiosk_ui import _make, _run
-from tests.test_progress_kiosk import PhotoCamera
+from tests.hub.circulation.test_routes import SCAN, rows, scan, slip_call, wait
+from tests.kiosk.test_cases_ui import restore, themed  # noqa: F401
+from tests.kiosk.test_progress import PhotoCamera
+from tests.kiosk.test_ui import _make, _run
+from tests.support import document_samples as samples
+from tests.support.hub_fixtures import HubHarness
+from tests.support.synthetic_pages import photographed_pdf
 
 CODE = "LZ-SL20261122-000123"
 CASE_NO = "SL20261122-000123"

@@ -19,8 +19,8 @@ from kiosk.catalogue import CatalogueDesk, NoCatalogue, ServiceHours, UnknownMat
 from kiosk.devices.idcard import IdCardReaderConfig
 from kiosk.start_flow import StartFlow, StartStep
 from shared.hubclient import HubClient
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.kiosk_fakes import FakePeer
+from tests.support.hub_fixtures import WAIT, HubHarness
+from tests.support.kiosk_fakes import FakePeer
 
 PHONE = "13698765432"
 

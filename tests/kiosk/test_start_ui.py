@@ -19,8 +19,7 @@ from shared import i18n
 from shared.catalogue.io import load_sample
 from shared.hubclient import HubRequestError
 from shared.ui.screenshot import save_screenshot
-from tests.kiosk_fakes import FakeHub, FakePeer
-from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
+from tests.support.kiosk_fakes import FakeHub, FakePeer
 
 
 class StartHub(FakeHub):

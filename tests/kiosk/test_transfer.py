@@ -8,7 +8,7 @@ from kiosk.app import KioskController, KioskState
 from shared.protocol import RtcOffer, SessionEnded
 from shared.protocol.messages import Role
 from shared.protocol.routing import SessionTransferred
-from tests.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
 
 T = 5.0
 

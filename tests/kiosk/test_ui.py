@@ -19,8 +19,7 @@ from shared import i18n
 from shared.protocol import CallState, QueueStatus, SessionEnded
 from shared.protocol.messages import Role
 from shared.ui.screenshot import save_screenshot
-from tests.kiosk_fakes import FakeHub, FakePeer, session_started
-from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
+from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
 
 
 class FakeCamera:

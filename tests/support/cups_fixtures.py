@@ -2,7 +2,7 @@
 
 `cups_server` (session scope) starts `cupsd -f` with a ServerRoot of its own, a
 ServerBin whose backend folder holds the system backends plus the scripted one
-(tests/cups_scripted_backend.py), a cups-pdf queue `PDF` and a raw queue `SCRIPTED`
+(tests/support/cups_scripted_backend.py), a cups-pdf queue `PDF` and a raw queue `SCRIPTED`
 whose printer condition a test sets with `CupsServer.set_condition`. CUPS_SERVER
 points pycups, lp and lpadmin at it; the system cupsd, if any, is never touched.
 """

@@ -1,6 +1,6 @@
 """A CUPS backend for the tests whose printer condition is read from a file.
 
-Installed by tests/cups_fixtures.py as `<ServerBin>/backend/scripted`; the device URI
+Installed by tests/support/cups_fixtures.py as `<ServerBin>/backend/scripted`; the device URI
 is `scripted:<state file>`. The state file holds one word:
 
 - `ok`: the job is "printed": its data is copied to `<state dir>/out/` and logged.

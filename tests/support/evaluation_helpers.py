@@ -13,8 +13,8 @@ from backoffice_console.hub.calls.models import CallSession
 from backoffice_console.hub.cases.models import Case
 from shared.hubclient import HubRequestError
 from shared.protocol import QueueJoin, SessionEnd, TicketTake
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer
-from tests.test_identity_hub import in_call, req
+from tests.hub.identity.test_routes import in_call, req
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer
 
 
 async def case_for(hub: HubHarness, session_id: str) -> Case:

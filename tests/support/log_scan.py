@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shared.idcard import is_valid_id_number
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MAX_BYTES = 32 * 1024 * 1024
 _CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _LOG_SUFFIXES = (".log", ".err", ".out", ".txt", ".jsonl")
@@ -30,7 +30,7 @@ def known_numbers() -> set[str]:
         numbers.update(str(r["id_number"]) for r in data.get("residents", []))
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    from tests.identity_samples import TEST_NUMBERS  # noqa: PLC0415 - only when scanning
+    from tests.support.identity_samples import TEST_NUMBERS  # noqa: PLC0415 - only when scanning
 
     numbers.update(TEST_NUMBERS)
     return {n for n in numbers if len(n) >= 15}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.vpcd_cards import VPCD_PORT
+from tests.support.vpcd_cards import VPCD_PORT
 
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 

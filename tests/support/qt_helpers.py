@@ -1,7 +1,9 @@
 """Qt test set-up shared by the widget tests: an event loop, the themed kiosk, the styled console.
 
-Import the fixtures a module needs (`from tests.qt_helpers import loop_fixture  # noqa: F401`);
-`styled_app` is autouse, so it styles every test of a module that imports it.
+tests/kiosk/conftest.py provides `loop` and `themed` to every kiosk test; elsewhere a module
+imports the fixtures it needs (`from tests.support.qt_helpers import themed_fixture  # noqa: F401`).
+`styled_app` is autouse, so it styles every test of a module that imports it (no conftest
+provides it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Hub HTTP API against a real hub on loopback with TLS: login, enrolment, tokens, errors."""
+"""Hub HTTP API against a real hub on loopback with TLS: login, enrolment, tokens, errors.
+
+Mostly the accounts domain's routes; the health route and the error shape are core's.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 from backoffice_console.hub.accounts.secrets import CODE_ALPHABET, normalise_code
 from shared.hubclient import DeviceCredential, HubAuthError, HubClient, HubRequestError
 from shared.protocol import Role
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, _ignore, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness, _ignore
 
 
 def client(hub: HubHarness) -> HubClient:

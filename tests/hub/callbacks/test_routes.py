@@ -16,7 +16,7 @@ from backoffice_console.hub.core.models import AuditEntry
 from shared.hubclient import HubClient, HubRequestError
 from shared.protocol import Role
 from shared.protocol.callbacks import InvalidPhone, mask_phone, normalize_phone
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness
 
 PHONE = "13912345678"
 LANDLINE = "021-62345678"

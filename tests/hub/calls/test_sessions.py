@@ -1,4 +1,7 @@
-"""Hub reports API: sessions by day and role, one session, the audit log."""
+"""Hub reports API: sessions by day and role, one session, the audit log.
+
+The session list (`/api/v1/sessions`) is the calls domain's; the audit log is core's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 
 from shared.hubclient import HubRequestError
 from shared.protocol import QueueJoin, Role, SessionEnd, TicketTake
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 
 async def test_sessions_by_day_and_role(hub: HubHarness) -> None:

@@ -19,7 +19,7 @@ from shared.protocol import (
     SessionEnd,
     TicketTake,
 )
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refused, req  # noqa: F401
+from tests.support.hub_fixtures import HubHarness, Peer, refused, req
 
 SDP_OFFER = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=offer\r\n"
 SDP_ANSWER = "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=answer\r\n"

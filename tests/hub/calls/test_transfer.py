@@ -21,7 +21,7 @@ from shared.protocol import (
     TicketTake,
 )
 from shared.protocol.routing import SessionTransfer, TicketNext
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refused, req  # noqa: F401
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer, refused, req
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\n"
 

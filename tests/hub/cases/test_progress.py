@@ -9,10 +9,10 @@ import pytest
 
 from shared.hubclient import HubRequestError
 from shared.protocol import IdentityReport
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.identity_samples import VALID_NUMBER, record
-from tests.test_cases_hub import call, in_case
-from tests.test_documents_render import _png, _qr_texts
+from tests.hub.cases.test_routes import call, in_case
+from tests.shared.documents.test_render import _png, _qr_texts
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
+from tests.support.identity_samples import VALID_NUMBER, record
 
 LAST4 = VALID_NUMBER[-4:]
 

@@ -22,9 +22,9 @@ from shared.protocol import (
     Role,
     TicketTake,
 )
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.identity_samples import VALID_NUMBER, record
-from tests.test_materials_hub import page_jpeg, upload
+from tests.hub.materials.test_routes import page_jpeg, upload
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer
+from tests.support.identity_samples import VALID_NUMBER, record
 
 MATTER = "civil.dbsq"  # 低保申请 in the sample catalogue: id, hkb, income, bank, form
 

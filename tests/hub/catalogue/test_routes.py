@@ -16,7 +16,7 @@ from backoffice_console.hub.core.models import AuditEntry
 from shared.catalogue import Catalogue
 from shared.catalogue.io import dump_csv, dump_json, load_sample
 from shared.protocol import Role
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness
 
 
 async def _token(hub: HubHarness, username: str, role: Role) -> str:

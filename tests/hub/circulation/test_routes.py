@@ -18,9 +18,9 @@ from backoffice_console.hub.circulation.service import (
 )
 from backoffice_console.hub.core.models import AuditEntry
 from shared.protocol import Role, SessionEnd
-from tests.evaluation_helpers import case_for, live_call, logged_in, raw_call, refused
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.test_identity_hub import req
+from tests.hub.identity.test_routes import req
+from tests.support.evaluation_helpers import case_for, live_call, logged_in, raw_call, refused
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
 
 SCAN = "/api/v1/circulation/scan"
 

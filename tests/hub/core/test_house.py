@@ -18,7 +18,7 @@ import pytest
 from backoffice_console.hub.app import DOMAINS
 from backoffice_console.hub.core.domains import Domain, set_up_order
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 HUB = REPO / "backoffice_console" / "hub"
 NAMES = tuple(d.name for d in DOMAINS)
 ROLES = ("__init__.py", "routes.py", "service.py", "store.py")

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 
 from shared.protocol import MAX_MESSAGE_BYTES, QueueJoin, decode_server_message
-from tests.hub_fixtures import WAIT, HubHarness, close_raw, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import WAIT, HubHarness, close_raw
 
 
 async def _reply(ws: aiohttp.ClientWebSocketResponse) -> object:

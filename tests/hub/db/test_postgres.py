@@ -2,7 +2,7 @@
 
 The flow tests are the SQLite suite's own test functions, imported here so pytest runs
 them again with this module's `hub` fixture: a real hub whose database is a fresh
-PostgreSQL database on the private cluster of tests/pg_fixtures.py.
+PostgreSQL database on the private cluster of tests/support/pg_fixtures.py.
 """
 
 from __future__ import annotations
@@ -25,39 +25,39 @@ from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.db.engine import Database
 from backoffice_console.hub.provision import migrate
 from shared.protocol import Role
-from tests.hub_fixtures import HubHarness, running_hub
-from tests.pg_fixtures import PgCluster, pg_cluster, pg_url  # noqa: F401
-from tests.test_callbacks_hub import test_callback_cycle  # noqa: F401
-from tests.test_cases_hub import test_checklist_assignment_rules_and_pushes  # noqa: F401
-from tests.test_hub_db import (
-    check_migrations_create_the_models_schema,
-    check_timestamps_come_back_timezone_aware_utc,
-)
 
 # The SQLite suite's core flows, collected again here against PostgreSQL (login is in every
 # one: each officer logs in with a password).
-from tests.test_hub_http import (  # noqa: F401
+from tests.hub.accounts.test_routes import (  # noqa: F401
     test_device_token_and_websocket_auth,
     test_enrolment_code_is_single_use,
     test_expired_enrolment_code_is_refused,
     test_websocket_refuses_bad_and_expired_tokens,
 )
-from tests.test_hub_signaling import (  # noqa: F401
+from tests.hub.callbacks.test_routes import test_callback_cycle  # noqa: F401
+from tests.hub.calls.test_signaling import (  # noqa: F401
     test_offer_answer_state_relay_and_end,
     test_queue_join_leave_snapshot_and_status,
     test_take_race_exactly_one_wins,
 )
-from tests.test_identity_hub import (  # noqa: F401
+from tests.hub.cases.test_routes import test_checklist_assignment_rules_and_pushes  # noqa: F401
+from tests.hub.db.test_migrations import (
+    check_migrations_create_the_models_schema,
+    check_timestamps_come_back_timezone_aware_utc,
+)
+from tests.hub.identity.test_routes import (  # noqa: F401
     in_call,
     test_invalid_identity_is_refused_and_nothing_stored,
     test_read_command_progress_identity_and_reveal,
 )
-from tests.test_materials_hub import (  # noqa: F401
+from tests.hub.materials.test_routes import (  # noqa: F401
     page_jpeg,
     test_upload_is_stored_encrypted_announced_and_idempotent,
     upload,
 )
-from tests.test_reports_hub import test_report_figures_match_the_events  # noqa: F401
+from tests.hub.reports.test_routes import test_report_figures_match_the_events  # noqa: F401
+from tests.support.hub_fixtures import HubHarness, running_hub
+from tests.support.pg_fixtures import PgCluster, pg_cluster, pg_url  # noqa: F401
 
 WAIT = 10.0
 

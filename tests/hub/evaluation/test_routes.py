@@ -17,8 +17,8 @@ from backoffice_console.hub.evaluation import EVALUATION_KEY
 from backoffice_console.hub.evaluation.models import CaseContact, FollowUp, Rating, Rectification
 from backoffice_console.hub.evaluation.service import EvaluationService
 from shared.protocol import Role
-from tests.evaluation_helpers import ended_call, logged_in, raw_status, refused
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
+from tests.support.evaluation_helpers import ended_call, logged_in, raw_status, refused
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 PHONE = "13812345678"
 

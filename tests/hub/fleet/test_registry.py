@@ -13,8 +13,7 @@ import pytest
 
 from backoffice_console.hub.fleet.models import FleetDevice, FleetHourRule, FleetInstall
 from shared.protocol import Role
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.test_fleet_hub import (
+from tests.hub.fleet.test_routes import (
     count,
     get,
     kiosk_id,
@@ -24,6 +23,7 @@ from tests.test_fleet_hub import (
     report,
     today,
 )
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "fleet_geojson.schema.json").read_text())
 

@@ -13,8 +13,8 @@ from backoffice_console.hub.accounts.models import Kiosk
 from backoffice_console.hub.fleet.models import FleetHealthReport, FleetWorkOrder
 from shared.hubclient import HubAuthError, HubClient, HubRequestError
 from shared.protocol import QueueJoin, Role, SessionEnd
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.test_identity_hub import in_call, req
+from tests.hub.identity.test_routes import in_call, req
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
 
 POINT = "某某社区居委会"  # the point hub.kiosk() enrols at
 

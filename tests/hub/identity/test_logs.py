@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from shared.protocol import DeviceCommand, IdentityReport, QueueJoin, TicketTake
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.identity_samples import OTHER_NUMBER, VALID_NUMBER, make_number, record
-from tests.log_scan import find_leaks, known_numbers, log_files
+from tests.support.hub_fixtures import WAIT, HubHarness
+from tests.support.identity_samples import OTHER_NUMBER, VALID_NUMBER, make_number, record
+from tests.support.log_scan import find_leaks, known_numbers, log_files
 
 
 def test_scan_finds_full_numbers_but_not_masked_ones() -> None:

@@ -33,8 +33,8 @@ from shared.protocol import (
     decode_client_message,
     encode,
 )
-from tests.hub_fixtures import WAIT, HubHarness, HubView, Peer, hub_fixture, refusal, req  # noqa: F401
-from tests.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
+from tests.support.hub_fixtures import WAIT, HubHarness, HubView, Peer, refusal, req
+from tests.support.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
 
 
 async def in_call(hub: HubHarness, officer_name: str = "o1") -> tuple[Peer, Peer, str]:

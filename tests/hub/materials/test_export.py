@@ -17,9 +17,9 @@ from backoffice_console.materials import MaterialsDesk, MaterialsView
 from backoffice_console.model import ConsoleError
 from shared.hubclient import HubRequestError
 from shared.protocol import Role
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.test_identity_hub import audit_rows, in_call
-from tests.test_materials_hub import page_jpeg, upload
+from tests.hub.identity.test_routes import audit_rows, in_call
+from tests.hub.materials.test_routes import page_jpeg, upload
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
 
 A4_PT = (595, 842)
 
@@ -161,7 +161,7 @@ async def test_console_desk_saves_the_pdf_and_reports_errors(
 
 def test_panel_export_button_follows_pages(qtbot: Any) -> None:
     from backoffice_console.ui.materials_panel import MaterialsPanel  # noqa: PLC0415
-    from tests.test_materials_console import added  # noqa: PLC0415
+    from tests.console.test_materials import added  # noqa: PLC0415
 
     panel = MaterialsPanel()
     qtbot.addWidget(panel)

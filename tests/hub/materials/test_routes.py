@@ -20,8 +20,8 @@ from backoffice_console.hub.materials.models import StoredMaterial
 from shared.hubclient import HubRequestError
 from shared.imaging import encode_jpeg
 from shared.protocol import SessionEnd
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
-from tests.test_identity_hub import in_call, req
+from tests.hub.identity.test_routes import in_call, req
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer
 
 
 def page_jpeg(seed: int = 1, size: tuple[int, int] = (640, 480)) -> bytes:

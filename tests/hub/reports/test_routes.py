@@ -23,7 +23,7 @@ from backoffice_console.hub.calls.models import CallSession, Ticket
 from backoffice_console.hub.cases.models import Case
 from backoffice_console.hub.evaluation.models import Rating, Rectification
 from shared.protocol import Role
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness
 
 D1, D2 = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 

@@ -14,7 +14,7 @@ from backoffice_console.hub.core.models import AuditEntry
 from shared.hubclient import HubRequestError
 from shared.protocol import QueueJoin, Role, TicketTake
 from shared.protocol.routing import TicketNext
-from tests.hub_fixtures import WAIT, HubHarness, Peer, hub_fixture, refused, req  # noqa: F401
+from tests.support.hub_fixtures import WAIT, HubHarness, Peer, refused, req
 
 
 async def matter_of(hub: HubHarness, line: str) -> str:

@@ -1,4 +1,5 @@
-"""Fixture for the health tests: a scripted CUPS queue of one test's own."""
+"""Fixture for the health tests: a scripted CUPS queue of one test's own (on the private cupsd
+of tests/kiosk/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
+    from tests.support.cups_fixtures import CupsServer
 
 
 @pytest.fixture

@@ -26,21 +26,14 @@ from shared.catalogue.model import Catalogue
 from shared.media import open_video_source
 from shared.media.config import VideoSourceConfig
 from shared.protocol.health import CheckResult, CheckStatus
-from tests.health_media import SIZE, write_video
-from tests.sam_simulator import SamSimulator
-from tests.synthetic_pages import blurred_frame, page_frame
-from tests.vpcd_cards import READER_NAME
+from tests.kiosk.health.media import SIZE, write_video
+from tests.support.sam_simulator import SamSimulator
+from tests.support.synthetic_pages import blurred_frame, page_frame
+from tests.support.vpcd_cards import READER_NAME
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
-    from tests.hub_fixtures import HubHarness
-
-pytest_plugins = (
-    "tests.cups_fixtures",
-    "tests.pcsc_fixtures",
-    "tests.hub_fixtures",
-    "tests.health_fixtures",
-)
+    from tests.support.cups_fixtures import CupsServer
+    from tests.support.hub_fixtures import HubHarness
 
 LIMIT = 20.0
 
@@ -225,7 +218,7 @@ async def test_screens_need_two_and_the_configured_names() -> None:
 
 
 def _catalogue() -> Catalogue:
-    sample = Path(__file__).resolve().parents[1] / "assets" / "catalogue" / "sample.json"
+    sample = Path(__file__).resolve().parents[3] / "assets" / "catalogue" / "sample.json"
     if sample.exists():
         return Catalogue.model_validate_json(sample.read_text(encoding="utf-8"))
     return Catalogue.model_validate(

@@ -23,19 +23,18 @@ from shared.documents import render_receipt
 from shared.hubclient import HubClient, HubUnavailable
 from shared.protocol import Role
 from shared.protocol.health import CheckStatus, HealthReport
-from tests import document_samples as samples
-from tests.health_media import write_video
-from tests.hub_fixtures import PASSWORD
-from tests.synthetic_pages import page_frame
+from tests.kiosk.health.media import write_video
+from tests.support import document_samples as samples
+from tests.support.hub_fixtures import PASSWORD
+from tests.support.synthetic_pages import page_frame
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
-    from tests.hub_fixtures import HubHarness
+    from tests.support.cups_fixtures import CupsServer
+    from tests.support.hub_fixtures import HubHarness
 
-pytest_plugins = ("tests.cups_fixtures", "tests.hub_fixtures", "tests.health_fixtures")
 
 LIMIT = 60.0
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _write_config(tmp: Path, hub: HubHarness, printer: str, server: str) -> Path:

@@ -22,12 +22,10 @@ from kiosk.health.pin import PinGate
 from kiosk.health.suite import HealthSuite, KioskParts
 from kiosk.ui.maintenance import LongPress, attach_maintenance
 from shared.ui.screenshot import save_screenshot
-from tests.qt_helpers import loop_fixture, themed_fixture  # noqa: F401
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
+    from tests.support.cups_fixtures import CupsServer
 
-pytest_plugins = ("tests.cups_fixtures",)
 
 PIN = "2468"
 

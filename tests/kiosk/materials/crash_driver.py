@@ -5,7 +5,7 @@ it captures `count` pages, printing `ACK <sha256>` the moment each page is durab
 (when the kiosk would show it as captured), then waits for the outbox to drain and
 prints `DRAINED`. The test kills it at random points and restarts it.
 
-    python -m tests.materials_crash_driver URL CA CREDENTIAL OUTBOX PATTERN SESSION COUNT
+    python -m tests.kiosk.materials.crash_driver URL CA CREDENTIAL OUTBOX PATTERN SESSION COUNT
 """
 
 from __future__ import annotations

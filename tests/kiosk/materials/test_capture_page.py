@@ -31,10 +31,10 @@ from shared import i18n
 from shared.hubclient import HubClient, HubUnavailable
 from shared.protocol import DeviceCommand
 from shared.ui.screenshot import save_screenshot
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.kiosk_fakes import FakeHub, FakePeer, session_started
-from tests.qt_helpers import themed_fixture  # noqa: F401
-from tests.synthetic_pages import (
+from tests.kiosk.materials.test_delivery import session_with_credential
+from tests.support.hub_fixtures import WAIT, HubHarness
+from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.synthetic_pages import (
     blurred_frame,
     cut_off_frame,
     empty_frame,
@@ -42,7 +42,6 @@ from tests.synthetic_pages import (
     page_frame,
     sharp_frame,
 )
-from tests.test_materials_kiosk import session_with_credential
 
 SIZE = (960, 540)
 

@@ -24,11 +24,11 @@ from kiosk.devices.doccam import DocumentCameraConfig
 from kiosk.materials import CaptureDesk, CaptureState, Outbox, Uploader
 from shared.hubclient import DeviceCredential, HubClient
 from shared.protocol import DeviceCommand, QueueJoin, TicketTake
-from tests.hub_fixtures import WAIT, HubHarness, HubView, Peer, hub_fixture  # noqa: F401
-from tests.synthetic_pages import page_frame
-from tests.test_materials_hub import page_jpeg
+from tests.hub.materials.test_routes import page_jpeg
+from tests.support.hub_fixtures import WAIT, HubHarness, HubView, Peer
+from tests.support.synthetic_pages import page_frame
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 SIZE = (1280, 720)
 
 
@@ -247,7 +247,7 @@ async def test_outbox_drains_after_network_loss_and_hub_restart(
 
 async def _run_driver(args: list[str], kill_after: float | None) -> list[str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.materials_crash_driver", *args,
+        sys.executable, "-m", "tests.kiosk.materials.crash_driver", *args,
         cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdout is not None

@@ -21,7 +21,7 @@ from kiosk.materials.doccam_feed import DocCamFeed, preview_size
 from shared.media import VideoSource, VideoSourceConfig
 from shared.protocol import CallState
 from shared.rtc import CallPeer, enable_loopback_mode, memory_signaling_pair
-from tests.test_rtc_support import kill_media_path
+from tests.support.rtc_calls import kill_media_path
 
 pytestmark = pytest.mark.timeout(60)
 

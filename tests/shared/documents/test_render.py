@@ -21,11 +21,11 @@ from shared.documents import (
     render_receipt,
     render_slip,
 )
-from tests import document_samples as samples
+from tests.support import document_samples as samples
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 A4_PT = (595, 842)
 A5_PT = (420, 595)
 

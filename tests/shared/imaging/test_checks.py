@@ -15,7 +15,7 @@ from shared.imaging import (
     sharpness,
 )
 from shared.imaging.synthetic import photograph, render_document
-from tests.synthetic_pages import (
+from tests.support.synthetic_pages import (
     SIZE,
     blurred_frame,
     cut_off_frame,

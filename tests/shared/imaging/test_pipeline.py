@@ -25,7 +25,7 @@ from shared.imaging import (
     order_corners,
 )
 from shared.imaging.codec import ImageDecodeError
-from tests.synthetic_pages import empty_frame, page_frame, skewed_page, synthetic_set
+from tests.support.synthetic_pages import empty_frame, page_frame, skewed_page, synthetic_set
 
 SET_SIZE = 16
 

@@ -20,7 +20,7 @@ from kiosk.materials import make_page
 from shared.imaging import Corners, correct_page, encode_jpeg, estimate_skew, find_page
 from shared.imaging.correct import MAX_PAGE_SIDE, paper_background
 from shared.imaging.synthetic import Lighting, photograph, render_document
-from tests.synthetic_pages import skewed_page
+from tests.support.synthetic_pages import skewed_page
 
 FRAME = (4000, 3000)
 CORNERS = np.array([[1130, 260], [2990, 330], [2930, 2820], [1060, 2760]], np.float32)

@@ -28,7 +28,7 @@ from shared.media import (
     open_audio_source,
 )
 from shared.media.audio import ToneTrack
-from tests.audio_analysis import dominant_frequency, read_wav, rms
+from tests.support.audio_analysis import dominant_frequency, read_wav, rms
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -46,9 +46,9 @@ from shared.protocol import (
 )
 from shared.protocol import callbacks as callback_models
 from shared.protocol.http import ErrorBody, HubHealth, invalid_text, wire
-from tests.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness, Peer, hub_fixture  # noqa: F401
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 PROTOCOL_MODULES = (
     accounts, cases, catalogue, callback_models, circulation, documents, fleet, health,
     identity, materials, rating, reports, routing, sessions,
@@ -561,9 +561,9 @@ async def test_a_real_hubs_answers_validate_accounts_sessions_and_errors(
 
 
 async def test_a_real_hubs_answers_validate_through_a_whole_call(hub: HubHarness) -> None:
-    from tests.test_cases_hub import in_case  # noqa: PLC0415
-    from tests.test_identity_hub import record  # noqa: PLC0415
-    from tests.test_materials_hub import page_jpeg, upload  # noqa: PLC0415
+    from tests.hub.cases.test_routes import in_case  # noqa: PLC0415
+    from tests.hub.identity.test_routes import record  # noqa: PLC0415
+    from tests.hub.materials.test_routes import page_jpeg, upload  # noqa: PLC0415
 
     officer, kiosk, sid, updated, _ = await in_case(hub)
     case_no = updated.case_no
@@ -772,7 +772,7 @@ async def test_a_real_hubs_answers_validate_through_a_whole_call(hub: HubHarness
 
 
 async def test_a_real_hubs_answers_validate_for_the_fleet(hub: HubHarness) -> None:
-    from tests.test_cases_hub import in_case  # noqa: PLC0415
+    from tests.hub.cases.test_routes import in_case  # noqa: PLC0415
 
     officer, kiosk, sid, _, _ = await in_case(hub)
     admin = await _logged_in(hub, "admin", Role.ADMIN)

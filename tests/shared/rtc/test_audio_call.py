@@ -16,7 +16,7 @@ from shared.config import AudioSinkConfig, AudioSourceConfig
 from shared.media import AudioSink, AudioSource, open_audio_sink, open_audio_source
 from shared.protocol import CallState
 from shared.rtc import CallPeer, enable_loopback_mode, memory_signaling_pair
-from tests.audio_analysis import band_energy, dominant_frequency, read_wav, rms
+from tests.support.audio_analysis import band_energy, dominant_frequency, read_wav, rms
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,7 +10,7 @@ import pytest
 from shared.media import SilenceAudioSource
 from shared.protocol import CallState
 from shared.rtc import CallTimings, enable_loopback_mode
-from tests.test_rtc_support import (
+from tests.support.rtc_calls import (
     Call,
     blackhole_media_path,
     kill_media_path,

@@ -12,7 +12,7 @@ from aiortc import RTCPeerConnection
 from shared.protocol import IceServer
 from shared.rtc import disable_loopback_mode, enable_loopback_mode, loopback_address
 from shared.rtc.peer import rtc_configuration
-from tests.test_rtc_support import non_loopback, sdp_addresses
+from tests.support.rtc_calls import non_loopback, sdp_addresses
 
 pytestmark = pytest.mark.timeout(30)
 

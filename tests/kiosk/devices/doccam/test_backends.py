@@ -23,9 +23,9 @@ from kiosk.devices.doccam import (
 )
 from kiosk.devices.doccam.cli import capture_page, wait_auto_capture
 from shared.imaging import PageMode, check_page, correct_page, decode_image
-from tests.synthetic_pages import page_frame
+from tests.support.synthetic_pages import page_frame
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[4]
 SIZE = (1280, 720)
 SEED = 200
 

@@ -34,8 +34,8 @@ from shared.i18n import set_language
 from shared.imaging import decode_image
 from shared.protocol import DeviceCommand
 from shared.protocol.health import CheckStatus
-from tests.hub_fixtures import WAIT, HubHarness, hub_fixture  # noqa: F401
-from tests.test_materials_kiosk import session_with_credential
+from tests.kiosk.materials.test_delivery import session_with_credential
+from tests.support.hub_fixtures import WAIT, HubHarness
 
 GRID = ["--test-picture", "Grid", "-x", "150", "-y", "200"]  # 150 x 200 mm of 10 mm squares
 SMALL = ["--test-picture", "Grid", "-x", "20", "-y", "20"]

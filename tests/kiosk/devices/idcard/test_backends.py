@@ -21,9 +21,9 @@ from kiosk.devices.idcard import (
 from kiosk.devices.idcard.manual import ManualReader
 from kiosk.devices.idcard.simulated import SimulatedReader, load_residents
 from shared.idcard import CardDataError, CardType, InvalidIdNumber, Source
-from tests.sam_simulator import SamSimulator
+from tests.support.sam_simulator import SamSimulator
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[4]
 RESIDENTS = load_residents()
 LIMIT = 10.0
 

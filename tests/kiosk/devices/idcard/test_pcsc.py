@@ -19,10 +19,14 @@ from kiosk.devices.idcard import (
 from kiosk.devices.idcard.pcsc import PcscReader
 from kiosk.devices.idcard.simulated import load_residents
 from shared.idcard import CardType, Source
-from tests.pcsc_fixtures import pcscd, wait_reader_empty
-from tests.vpcd_cards import READER_NAME, BankCard, SamReaderCard, SocialSecurityCard, VirtualCard
-
-__all__ = ["pcscd"]  # the session fixture, imported so pytest finds it
+from tests.support.pcsc_fixtures import wait_reader_empty
+from tests.support.vpcd_cards import (
+    READER_NAME,
+    BankCard,
+    SamReaderCard,
+    SocialSecurityCard,
+    VirtualCard,
+)
 
 RESIDENTS = load_residents()
 LIMIT = 15.0

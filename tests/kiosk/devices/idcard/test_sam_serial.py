@@ -21,7 +21,7 @@ from kiosk.devices.idcard import (
 from kiosk.devices.idcard.sam_serial import SamSerialReader
 from kiosk.devices.idcard.simulated import load_residents
 from shared.idcard import build_text_block
-from tests.sam_simulator import SamSimulator, photo_for
+from tests.support.sam_simulator import SamSimulator, photo_for
 
 RESIDENTS = load_residents()
 LIMIT = 10.0  # bound on every await

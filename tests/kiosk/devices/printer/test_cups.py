@@ -27,12 +27,11 @@ from kiosk.devices.printer import (
     PrintQueue,
 )
 from shared.documents import PaperSize, RenderOptions, render_form, render_receipt
-from tests import document_samples as samples
+from tests.support import document_samples as samples
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
+    from tests.support.cups_fixtures import CupsServer
 
-pytest_plugins = ("tests.cups_fixtures",)
 
 A5_PT = (420, 595)
 

@@ -1,6 +1,6 @@
 """The lp/ipptool fallback against the private cupsd: the pycups scenarios again, and its own.
 
-The scenarios of tests/test_printer_cups.py (cups-pdf output, paper out then refill,
+The scenarios of tests/kiosk/devices/printer/test_cups.py (cups-pdf output, paper out then refill,
 offline, cancel mid-way, missing printer, not a PDF, unreachable CUPS) run here
 unchanged, with every printer they build an `IppToolPrinter`: each test function is
 cloned with `CupsPrinter` in its globals bound to the fallback, so the two backends
@@ -32,13 +32,11 @@ from kiosk.devices.printer import (
 )
 from kiosk.devices.printer.ipp_cli import enum_value, parse_plist, printer_uri
 from shared.documents import render_receipt
-from tests import document_samples as samples
-from tests import test_printer_cups as pycups_tests
+from tests.kiosk.devices.printer import test_cups as pycups_tests
+from tests.support import document_samples as samples
 
 if TYPE_CHECKING:
-    from tests.cups_fixtures import CupsServer
-
-pytest_plugins = ("tests.cups_fixtures",)
+    from tests.support.cups_fixtures import CupsServer
 
 
 def _on_fallback(test: Callable[..., Any]) -> Callable[..., Any]:

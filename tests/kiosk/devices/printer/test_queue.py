@@ -21,7 +21,7 @@ from kiosk.devices.printer import (
 from kiosk.devices.printer.contract import status_from_ipp
 from kiosk.devices.printer.queue import job_title
 from shared.documents import render_receipt
-from tests import document_samples as samples
+from tests.support import document_samples as samples
 
 
 @pytest.fixture(scope="module")
