@@ -39,8 +39,11 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if any log file it produced holds a full ID number (tests/log_scan.py)."""
-    from tests.log_scan import find_leaks, known_numbers, log_files  # noqa: PLC0415
+    """Fail the run if any log file it produced holds a full ID number.
+
+    The scan is tests/support/log_scan.py.
+    """
+    from tests.support.log_scan import find_leaks, known_numbers, log_files  # noqa: PLC0415
 
     roots = [TEST_OUTPUT, REPO / "var" / "stack" / "logs"]
     factory = getattr(session.config, "_tmp_path_factory", None)

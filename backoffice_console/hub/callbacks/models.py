@@ -5,7 +5,7 @@ held encrypted (`ciphertext`, AES-GCM under the identity vault's key `key_id`,
 with `"callback:" + ref` as associated data, so a row copied elsewhere does not
 decrypt). Everything else is in clear for listing and reports.
 
-Change a model only together with its migration; tests/test_hub_db.py checks they match.
+Change a model only together with its migration; tests/hub/db/test_migrations.py checks they match.
 """
 
 from __future__ import annotations

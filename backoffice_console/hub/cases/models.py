@@ -4,7 +4,7 @@ A case is opened when an officer takes a ticket and keeps the session's id for
 life (a transferred call keeps its session, so the case and everything stored
 under the session stay together). `detail` of an event never holds personal data.
 
-Change a model only together with its migration; tests/test_hub_db.py checks they match.
+Change a model only together with its migration; tests/hub/db/test_migrations.py checks they match.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A version's body is the validated catalogue as canonical JSON; `sha256` is the
 digest of that body, so importing the same catalogue twice finds the old row.
 Cases record `catalogue_version_id`, so a version is never deleted.
 
-Change a model only together with its migration; tests/test_hub_db.py checks they match.
+Change a model only together with its migration; tests/hub/db/test_migrations.py checks they match.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
   (`error_middleware`: it is meant for every route).
 - `read_body` validates a JSON body with its `shared.protocol` model.
 - `wire` declares a handler's request and response models: the contract the
-  console parses with (tests/test_hub_contract.py checks that every route has one).
+  console parses with (tests/hub/core/test_contract.py checks that every route has one).
   `contract_middleware` (on with `HubConfig.check_replies`, in tests and staging)
   checks every reply against what its route declared and turns a drift into a 500.
 - `principal_of` is the caller behind `Authorization: Bearer <token>`.

@@ -4,7 +4,7 @@ A rating belongs to one call session (and so to its case): `session_id` is uniqu
 which is what refuses a second rating. `case_id` is filled when the session has a
 case. Phone numbers are personal data: only AES-GCM ciphertext is stored.
 
-Change a model only together with its migration; tests/test_hub_db.py checks they match.
+Change a model only together with its migration; tests/hub/db/test_migrations.py checks they match.
 """
 
 from __future__ import annotations

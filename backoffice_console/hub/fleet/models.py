@@ -5,7 +5,7 @@ are `Date` columns in the hub's local calendar; instants are UTC timestamps.
 Times of day are minutes after midnight (0..1440) so overlap checks are integer
 arithmetic on every database.
 
-Change a model only together with its migration; tests/test_hub_db.py checks they match.
+Change a model only together with its migration; tests/hub/db/test_migrations.py checks they match.
 """
 
 from __future__ import annotations
