@@ -3,11 +3,10 @@
 Other domains use what is named here and nothing else of this package.
 """
 
-from backoffice_console.hub.catalogue.current import current_in
 from backoffice_console.hub.catalogue.models import CatalogueVersion
 from backoffice_console.hub.catalogue.routes import CATALOGUE_KEY, setup
 from backoffice_console.hub.catalogue.service import import_catalogue_cli
-from backoffice_console.hub.catalogue.store import CatalogueStore
+from backoffice_console.hub.catalogue.store import CatalogueStore, current_in
 from backoffice_console.hub.core.domains import Domain
 
 DOMAIN = Domain("catalogue", setup)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backoffice_console.hub.catalogue.models import CatalogueVersion
 from backoffice_console.hub.core.audit import audit_entry
@@ -193,17 +194,8 @@ class CatalogueStore:
         log.info("seeded the sample catalogue %s", sample.version)
 
     async def _current_row(self) -> tuple[int, str] | None:
-        # Highest id wins should two imports on two hubs ever both leave a current row.
         async with self._db.session() as s:
-            row = (
-                await s.execute(
-                    select(CatalogueVersion.id, CatalogueVersion.sha256)
-                    .where(CatalogueVersion.current.is_(True))
-                    .order_by(CatalogueVersion.id.desc())
-                    .limit(1)
-                )
-            ).first()
-        return None if row is None else (row[0], row[1])
+            return await _current_row_in(s)
 
     async def _id_of(self, sha: str) -> int | None:
         async with self._db.session() as s:
@@ -229,3 +221,41 @@ class CatalogueStore:
 
 def _sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+async def _current_row_in(s: AsyncSession) -> tuple[int, str] | None:
+    """`(id, sha256)` of the current version; the highest id wins should two hubs' imports
+    ever both leave a current row."""
+    row = (
+        await s.execute(
+            select(CatalogueVersion.id, CatalogueVersion.sha256)
+            .where(CatalogueVersion.current.is_(True))
+            .order_by(CatalogueVersion.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+_parsed: dict[str, Catalogue] = {}
+
+
+async def current_in(s: AsyncSession) -> tuple[int, Catalogue] | tuple[None, None]:
+    """The current version `(id, catalogue)` read in the caller's transaction, or `(None, None)`.
+
+    A case is opened inside `CallStore.take`'s transaction; on SQLite the hub has one
+    connection, so the catalogue must be read with that same session, never a second one
+    (`CatalogueStore.current()` opens its own). The hub seeds the sample at start-up, so a
+    running hub always has a current version.
+    """
+    row = await _current_row_in(s)
+    if row is None:
+        return None, None
+    version_id, sha = row
+    if sha not in _parsed:
+        body = await s.scalar(
+            select(CatalogueVersion.body).where(CatalogueVersion.id == version_id)
+        )
+        _parsed.clear()  # only the newest is worth keeping
+        _parsed[sha] = Catalogue.model_validate_json(body or "")
+    return version_id, _parsed[sha]
