@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from backoffice_console.model import ConsoleError
+from shared.durable import write_atomically
 from shared.hubclient import HubError, HubRequestError
 from shared.protocol import (
     REJECT_REASONS,
@@ -155,7 +155,7 @@ class MaterialsDesk:
         if not pdf.startswith(b"%PDF-"):
             raise ConsoleError("materials.error.export", "not_a_pdf")
         try:
-            _write_atomically(path, pdf)
+            write_atomically(path, pdf)
         except OSError as exc:
             raise ConsoleError("materials.error.save", str(exc)) from None
         log.info("materials exported as PDF (%d bytes)", len(pdf))
@@ -189,15 +189,3 @@ class MaterialsDesk:
         else:
             self._set(replace(self.view, stage=None, error_code=message.code.value))
         return True
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

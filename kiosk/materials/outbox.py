@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from shared.durable import make_dirs, write_atomically
 
 T = TypeVar("T")
 
@@ -74,14 +75,6 @@ class OutboxPage:
     page_no: int | None
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class Outbox:
     """The durable queue of pages to deliver (see module docstring)."""
 
@@ -107,7 +100,7 @@ class Outbox:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _open_sync(self) -> None:
-        self.pages_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_dirs(self.pages_dir)
         db = sqlite3.connect(self.directory / "outbox.sqlite3", isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
@@ -150,18 +143,7 @@ class Outbox:
 
     def _add_sync(self, session_id: str, command_id: str | None, jpeg: bytes) -> OutboxPage:
         sha = hashlib.sha256(jpeg).hexdigest()
-        final = self.path_of(sha)
-        tmp = final.with_name(final.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            view = memoryview(jpeg)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, final)
-        _fsync_dir(self.pages_dir)
+        write_atomically(self.path_of(sha), jpeg, tmp_suffix=".tmp")
         db = self._conn()
         db.execute(
             "INSERT INTO pages (sha256, session_id, command_id, size_bytes, created_at) "

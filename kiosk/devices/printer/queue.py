@@ -31,6 +31,7 @@ from kiosk.devices.printer.contract import (
     PrintOptions,
     check_pdf,
 )
+from shared.durable import make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class PrintQueue:
 
     def __init__(self, db_path: Path, printer: Printer) -> None:
         self.printer = printer
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(db_path.parent)
         self._db = sqlite3.connect(db_path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
