@@ -42,5 +42,14 @@ class TaskKeeper:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def settled(self) -> None:
+        """Waits until no task of this keeper runs (those started meanwhile included).
+
+        A barrier for whoever must know that everything set off has happened,
+        such as a test checking that something was *not* sent.
+        """
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     def __len__(self) -> int:
         return len(self._tasks)

@@ -25,6 +25,7 @@ from kiosk.signing import SignDesk
 from shared.protocol import DeviceCommand
 from tests.kiosk.test_printing import in_call
 from tests.support.hub_fixtures import WAIT, HubHarness, Peer
+from tests.support.waiting import until
 
 STROKE = [(0.1 + i * 0.02, 0.5 + 0.1 * ((i % 7) - 3) / 3) for i in range(30)]
 
@@ -47,12 +48,6 @@ class Rig:
 async def _pump(peer: Peer, handle: Callable[[Any], object]) -> None:
     while True:
         handle(await peer.inbox.get())
-
-
-async def until(check: Callable[[], bool], timeout: float = WAIT * 3) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - the desks have no event to wait on
-            await asyncio.sleep(0.02)
 
 
 @pytest.fixture

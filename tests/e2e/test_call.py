@@ -228,16 +228,15 @@ async def _report_total(stack: Stack, day: dt.date) -> dict[str, Any]:
         await db.dispose()
 
 
-_NO_NETNS = Namespace.available()
-
-
-@pytest.mark.skipif(_NO_NETNS is not None, reason=f"needs a network namespace: {_NO_NETNS}")
 def test_call_comes_back_after_the_media_path_dies(tmp_path: Path, qt_env: dict[str, str]) -> None:
     """All UDP (the media) is dropped for 7 s inside the test's namespace; TCP (the hub) is not.
 
     The kiosk notices the silence, builds a new peer connection and offers again under
     the same session; video flows again and the call ends normally.
     """
+    missing = Namespace.available()
+    if missing is not None:  # the one test that really drops packets must not vanish
+        pytest.fail(f"this test needs a network namespace: {missing}")
     out = tmp_path / "out"
     with Namespace() as ns, running_stack(tmp_path / "stack", qt_env, ns.prefix) as stack:
         kiosk_config = stack.enroll_kiosk()
@@ -260,9 +259,9 @@ def test_call_comes_back_after_the_media_path_dies(tmp_path: Path, qt_env: dict[
                 return False
 
         assert wait_for(connected, 60), logs_of(stack)
-        time.sleep(3)
+        time.sleep(3)  # not a wait: the call runs a while before its media path dies
         ns.drop_udp()
-        time.sleep(7)
+        time.sleep(7)  # not a wait: the outage outlasts ICE's consent timeout
         ns.restore_udp()
         restored_at = time.time()
         kiosk_code, console_code = kiosk.wait(120), console.wait(60)

@@ -26,6 +26,7 @@ from shared.hubclient import HubClient
 from shared.media import VideoSourceConfig, open_video_source
 from shared.protocol import QueueJoin, RtcAnswer, RtcOffer, SessionEnd, SessionEnded, SessionStarted
 from shared.rtc import CallPeer, enable_loopback_mode
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -212,13 +213,6 @@ async def kiosk(hub: Hub) -> AsyncIterator[ScriptedKiosk]:
         await asyncio.wait_for(k.close(), 20)
 
 
-async def _until(predicate: Any, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
-
-
 async def _exit_code(proc: subprocess.Popen[str], timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while proc.poll() is None:
@@ -233,10 +227,13 @@ async def test_autopilot_takes_call_and_reports(hub: Hub, qt_env: dict[str, str]
     console = start_console(hub, qt_env, "--timeout", "60")
     try:
         async with kiosk(hub) as k:
-            await _until(
-                lambda: k.peer is not None and k.peer.remote_video.frames_received > 10, 40
-            )
-            await asyncio.sleep(3)  # the console's screenshot is taken 2 s after first frame
+            await until(
+                lambda: k.peer is not None and k.peer.remote_video.frames_received > 10,
+                "video at the kiosk", timeout=40,
+            )  # fmt: skip
+            # The console shoots its call view a while after the first frame: hang up after.
+            shot = hub.folder / "shots" / "console-call.png"
+            await until(shot.exists, "the call's screenshot", 40)
             await k.hang_up()
             code = await _exit_code(console, 40)
     finally:
@@ -262,10 +259,11 @@ async def test_sigterm_in_call_hangs_up_and_exits_zero(hub: Hub, qt_env: dict[st
     console = start_console(hub, qt_env, "--timeout", "60")
     try:
         async with kiosk(hub) as k:
-            await _until(lambda: k.peer is not None and k.peer.remote_video.frames_received > 5, 40)
+            await until(lambda: k.peer is not None and k.peer.remote_video.frames_received > 5,
+                        "video at the kiosk", 40)  # fmt: skip
             console.send_signal(signal.SIGTERM)
             code = await _exit_code(console, 20)
-            await _until(lambda: k.ended is not None, 10)
+            await until(lambda: k.ended is not None, "the kiosk's end", 10)
     finally:
         if console.poll() is None:
             console.kill()
@@ -279,7 +277,7 @@ async def test_hangup_after_and_wrong_password(hub: Hub, qt_env: dict[str, str])
     console = start_console(hub, qt_env, "--timeout", "60", "--hangup-after", "1")
     try:
         async with kiosk(hub) as k:
-            await _until(lambda: k.ended is not None, 40)
+            await until(lambda: k.ended is not None, "the kiosk's end", 40)
             code = await _exit_code(console, 20)
     finally:
         if console.poll() is None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,16 +22,9 @@ from shared.hubclient import HubClient
 from shared.media import VideoSourceConfig, open_video_source
 from shared.rtc import enable_loopback_mode
 from tests.support.hub_fixtures import PASSWORD, HubHarness, hub_fixture  # noqa: F401
+from tests.support.waiting import until
 
 WAIT = 10.0
-
-
-async def until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def frames(peer: Any) -> int:

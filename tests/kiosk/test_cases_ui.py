@@ -34,7 +34,7 @@ from shared.ui.fonts import install_cjk_font
 from shared.ui.screenshot import save_screenshot
 from shared.ui.theme import apply_theme
 from tests.kiosk.test_ui import _make, _run
-from tests.support.kiosk_fakes import session_started
+from tests.support.kiosk_fakes import call_started, session_started
 
 ITEMS = (
     ChecklistItem(code="id", name="居民身份证", pages=["11"]),
@@ -277,7 +277,7 @@ def test_kiosk_home_entry_opens_progress_and_checklist_follows_the_call(
     start = touch.home.start_button
     start.click()
     _run(loop, controller.handle_message(session_started("s1")))
-    _run(loop, asyncio.sleep(0.01))
+    _run(loop, call_started(controller))
     box = ui.cases.checklist
     assert box.isHidden()
     items = [KioskItem(code="id", name="居民身份证", done=True),

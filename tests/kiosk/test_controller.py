@@ -19,6 +19,7 @@ from shared.protocol import (
 )
 from shared.protocol.messages import Role
 from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.waiting import until
 
 T = 5.0  # bound for every await
 
@@ -36,6 +37,19 @@ def controller(hub: FakeHub) -> KioskController:
 
 async def _online(c: KioskController) -> None:
     await asyncio.wait_for(c.handle_connection(True), T)
+
+
+async def _in_call(hub: FakeHub) -> FakePeer:
+    """Waits for the peer the controller starts in a task, and for its offer."""
+    await until(lambda: any(isinstance(m, RtcOffer) for m in hub.sent), "the peer's offer")
+    return FakePeer.instances[-1]
+
+
+async def _reported(hub: FakeHub, *states: CallState) -> None:
+    def sent() -> list[CallState]:
+        return [m.state for m in hub.sent if isinstance(m, CallStateReport)]
+
+    await until(lambda: sent() == list(states), f"call-state reports {states}")
 
 
 async def test_starts_offline_and_goes_idle_when_welcomed(controller: KioskController) -> None:
@@ -61,10 +75,9 @@ async def test_full_visit_with_own_hangup(controller: KioskController, hub: Fake
     assert controller.waiting_since == pytest.approx(since.timestamp())
 
     await asyncio.wait_for(controller.handle_message(session_started()), T)
-    await asyncio.sleep(0.01)  # the peer starts in a task
+    peer = await _in_call(hub)
     assert controller.state == KioskState.IN_CALL
     assert controller.officer_name == "王警官"
-    peer = FakePeer.instances[-1]
     assert peer.started and peer.kwargs["offerer"] is True and peer.kwargs["ice_servers"] == []
     offer = hub.sent[-1]
     assert isinstance(offer, RtcOffer) and offer.session_id == "s1"
@@ -73,11 +86,9 @@ async def test_full_visit_with_own_hangup(controller: KioskController, hub: Fake
     await controller.handle_message(RtcAnswer(session_id="other", sdp="v=0 stale"))
     assert peer.answers == ["v=0 answer"]
 
-    peer.connect()
-    await asyncio.sleep(0.01)  # the state report is sent by a task
+    peer.connect(frames=37)
+    await _reported(hub, CallState.CONNECTED)  # the report is sent by a task
     assert controller.call_state == CallState.CONNECTED
-    reports = [m for m in hub.sent if isinstance(m, CallStateReport)]
-    assert reports[-1].state == CallState.CONNECTED
     assert controller.remote_frame() is not None
 
     await asyncio.wait_for(controller.hang_up(), T)
@@ -89,20 +100,19 @@ async def test_full_visit_with_own_hangup(controller: KioskController, hub: Fake
     stats = controller.refresh_stats()
     assert stats["session_id"] == "s1"
     assert stats["ended_reason"] == "hangup" and stats["ended_by"] == "kiosk"
-    assert stats["frames_received"] == 10 and stats["hung_up_at"] is not None
+    assert stats["frames_received"] == 37 and stats["hung_up_at"] is not None
     for key in ("start_clicked_at", "session_started_at", "first_connected_at"):
         assert isinstance(stats[key], float)
     # Back home after `ended_home_seconds`.
-    await asyncio.sleep(0.4)
-    assert controller.state == KioskState.IDLE
+    await until(lambda: controller.state == KioskState.IDLE, "the way back home")
     await asyncio.wait_for(controller.shutdown(), T)
 
 
-async def test_officer_hangs_up(controller: KioskController) -> None:
+async def test_officer_hangs_up(controller: KioskController, hub: FakeHub) -> None:
     await _online(controller)
     await controller.start_service()
     await controller.handle_message(session_started())
-    await asyncio.sleep(0.01)  # the peer starts in a task
+    await _in_call(hub)
     await controller.handle_message(SessionEnded(session_id="s1", reason="hangup", by=Role.OFFICER))
     assert controller.state == KioskState.ENDED
     assert controller.stats["ended_by"] == "officer"
@@ -131,29 +141,26 @@ async def test_reconnecting_is_reported(controller: KioskController, hub: FakeHu
     await _online(controller)
     await controller.start_service()
     await controller.handle_message(session_started())
-    await asyncio.sleep(0.01)  # the peer starts in a task
-    peer = FakePeer.instances[-1]
+    peer = await _in_call(hub)
     peer.connect()
     peer.set_state(CallState.RECONNECTING)
-    await asyncio.sleep(0.01)
+    await _reported(hub, CallState.CONNECTED, CallState.RECONNECTING)
     assert controller.call_state == CallState.RECONNECTING
-    states = [m.state for m in hub.sent if isinstance(m, CallStateReport)]
-    assert states == [CallState.CONNECTED, CallState.RECONNECTING]
 
 
-async def test_hub_drop_in_call_then_back(controller: KioskController) -> None:
+async def test_hub_drop_in_call_then_back(controller: KioskController, hub: FakeHub) -> None:
     await _online(controller)
     await controller.start_service()
     await controller.handle_message(session_started())
-    await asyncio.sleep(0.01)  # the peer starts in a task
-    peer = FakePeer.instances[-1]
+    peer = await _in_call(hub)
     await controller.handle_connection(False)
     assert controller.state == KioskState.ENDED and controller.connection_lost and peer.closed
-    await asyncio.sleep(0.4)
-    assert controller.state == KioskState.ENDED  # stays until the hub is back
+    # Twice `ended_home_seconds`: the ended page stays until the hub is back.
+    await asyncio.sleep(0.4)  # not a wait: watching that nothing happens
+    assert controller.state == KioskState.ENDED
     await controller.handle_connection(True)
-    await asyncio.sleep(0.4)
-    assert controller.state == KioskState.IDLE and not controller.connection_lost
+    await until(lambda: controller.state == KioskState.IDLE, "the way back home")
+    assert not controller.connection_lost
 
 
 async def test_hub_drop_while_waiting_goes_offline(controller: KioskController) -> None:
@@ -169,8 +176,7 @@ async def test_shutdown_in_call_hangs_up(controller: KioskController, hub: FakeH
     await _online(controller)
     await controller.start_service()
     await controller.handle_message(session_started())
-    await asyncio.sleep(0.01)  # the peer starts in a task
-    peer = FakePeer.instances[-1]
+    peer = await _in_call(hub)
     await asyncio.wait_for(controller.shutdown(), T)
     assert any(isinstance(m, SessionEnd) for m in hub.sent)
     assert peer.closed and hub.closed
@@ -184,8 +190,8 @@ async def test_failed_peer_start_ends_session(hub: FakeHub) -> None:
     await _online(c)
     await c.start_service()
     await c.handle_message(session_started())
-    await asyncio.sleep(0.01)
-    assert c.state == KioskState.ENDED and c.stats["ended_reason"] == "error"
+    await until(lambda: c.state == KioskState.ENDED, "the session to end")
+    assert c.stats["ended_reason"] == "error"
     assert any(isinstance(m, SessionEnd) and m.reason == "error" for m in hub.sent)
     await asyncio.wait_for(c.shutdown(), T)
 
@@ -210,9 +216,8 @@ async def test_session_start_never_waits_for_the_offer_ack(
     await controller.start_service()
     hub.block_offers = True
     await asyncio.wait_for(controller.handle_message(session_started()), 1.0)
-    await asyncio.sleep(0.01)
+    await _in_call(hub)  # the offer went out while its ack never came
     assert controller.state == KioskState.IN_CALL
-    assert isinstance(hub.sent[-1], RtcOffer)
     await asyncio.wait_for(controller.shutdown(), T)
 
 
@@ -224,32 +229,31 @@ async def test_the_hubs_end_crossing_our_hang_up_ends_the_call_once(
     await _online(controller)
     assert await asyncio.wait_for(controller.start_service(), T)
     await asyncio.wait_for(controller.handle_message(session_started()), T)
-    await asyncio.sleep(0.01)
+    await _in_call(hub)
     assert controller.state == KioskState.IN_CALL
     closes: list[str] = []
     close_peer = controller._close_peer
 
     async def slow_close() -> None:
         closes.append("close")
-        await asyncio.sleep(0.05)  # aiortc takes a while to close a peer
+        await asyncio.sleep(0.05)  # not a wait: aiortc takes a while to close a peer
         await close_peer()
 
     monkeypatch.setattr(controller, "_close_peer", slow_close)
     request = hub.request
+    echoes: list[asyncio.Task[None]] = []
 
     async def echoing(message: object, timeout: float = 10.0) -> object:
         ack = await request(message, timeout)
         if isinstance(message, SessionEnd):  # the hub's echo, read before our ack
-            asyncio.get_running_loop().create_task(
-                controller.handle_message(
-                    SessionEnded(session_id="s1", reason="hangup", by=Role.KIOSK)
-                )
-            )
-            await asyncio.sleep(0.01)
+            echo = SessionEnded(session_id="s1", reason="hangup", by=Role.KIOSK)
+            echoes.append(asyncio.get_running_loop().create_task(controller.handle_message(echo)))
+            await asyncio.sleep(0)  # the echo starts before the ack is returned
         return ack
 
     monkeypatch.setattr(hub, "request", echoing)
     await asyncio.wait_for(controller.hang_up(), T)
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(asyncio.gather(*echoes), T)
+    assert len(echoes) == 1
     assert closes == ["close"] and controller.state == KioskState.ENDED
     await asyncio.wait_for(controller.shutdown(), T)

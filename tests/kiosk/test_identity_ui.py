@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from shared.protocol import DeviceCommand
 from shared.ui.screenshot import save_screenshot
 from tests.support.identity_samples import EXPIRED_NUMBER, OTHER_NUMBER, VALID_NUMBER, record
 from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.waiting import until
 
 RESIDENTS = [record(), record(EXPIRED_NUMBER, "测试居民丙", valid_to=dt.date(2020, 1, 1))]
 
@@ -29,12 +30,14 @@ def run(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> Any:
     return loop.run_until_complete(asyncio.wait_for(coro, 5))
 
 
-def click(loop: asyncio.AbstractEventLoop, button: Any) -> None:
-    """Click inside the running loop (the desk starts its read as a task), then let it run."""
+def click(
+    loop: asyncio.AbstractEventLoop, button: Any, done: Callable[[], object], what: str
+) -> None:
+    """Click inside the running loop (the desk starts its work as a task), until `done()`."""
 
     async def inside() -> None:
         button.click()
-        await asyncio.sleep(0.1)
+        await until(done, what)
 
     run(loop, inside())
 
@@ -54,7 +57,7 @@ def make(qtbot: QtBot, loop: asyncio.AbstractEventLoop) -> Made:
     qtbot.addWidget(ui.face)
     qtbot.addWidget(ui.touch)
     run(loop, controller.handle_connection(True))
-    click(loop, ui.touch.home.start_button)
+    click(loop, ui.touch.home.start_button, lambda: hub.types() == ["queue.join"], "the join")
     run(loop, controller.handle_message(session_started("s1")))
     return controller, ui, hub, reader
 
@@ -68,13 +71,12 @@ def test_helper_reads_card_and_officer_command_prompts(
     assert touch.current_page() is touch.call
     assert touch.call.read_id_button.text() == "读取身份证"
 
-    click(loop, touch.call.read_id_button)
-    assert touch.current_page() is touch.card_prompt
+    click(loop, touch.call.read_id_button, lambda: touch.current_page() is touch.card_prompt,
+          "the card prompt")  # fmt: skip
     assert touch.card_prompt.title.text() == "请将身份证放在读卡区"
     save_screenshot(touch, test_output / "kiosk-touch-card-prompt.png")
     reader.present(0)
-    run(loop, asyncio.sleep(0.1))
-    assert touch.current_page() is touch.call
+    run(loop, until(lambda: touch.current_page() is touch.call, "the card read"))
     reports = [m for m in hub.sent if m.type == "identity.report"]
     assert len(reports) == 1 and reports[0].command_id is None
     shown = touch.call.id_result.text()
@@ -83,9 +85,9 @@ def test_helper_reads_card_and_officer_command_prompts(
     # The officer's command: progress, prompt, then the helper cancels.
     command = DeviceCommand(session_id="s1", command_id="c1", kind="idcard.read")
     run(loop, controller.handle_message(command))
-    run(loop, asyncio.sleep(0.05))
-    assert touch.current_page() is touch.card_prompt
-    click(loop, touch.card_prompt.cancel_button)
+    run(loop, until(lambda: touch.current_page() is touch.card_prompt, "the card prompt"))
+    cancelled = lambda: any(m.type == "device.failed" for m in hub.sent)  # noqa: E731
+    click(loop, touch.card_prompt.cancel_button, cancelled, "the cancel report")
     assert touch.current_page() is touch.call and touch.call.id_result.text() == "已取消读卡"
     assert [(m.type, getattr(m, "stage", None) or getattr(m, "code", None)) for m in hub.sent
             if m.type.startswith("device.")] == [
@@ -101,10 +103,11 @@ def test_manual_entry_keypad_masks_validates_and_sends(
     ui.show()
     run(loop, controller.handle_message(DeviceCommand(session_id="s1", command_id="m1",
                                                       kind="idcard.read")))  # fmt: skip
-    run(loop, asyncio.sleep(0.05))
-    click(loop, touch.card_prompt.manual_button)
+    run(loop, until(lambda: touch.current_page() is touch.card_prompt, "the card prompt"))
     page = touch.manual_entry
-    assert touch.current_page() is page and controller.idcard.prompt is Prompt.MANUAL
+    click(loop, touch.card_prompt.manual_button, lambda: touch.current_page() is page,
+          "the keypad")  # fmt: skip
+    assert controller.idcard.prompt is Prompt.MANUAL
 
     wrong = OTHER_NUMBER[:17] + ("0" if OTHER_NUMBER[17] != "0" else "1")
     for key in wrong:
@@ -113,7 +116,7 @@ def test_manual_entry_keypad_masks_validates_and_sends(
     assert page.typed == wrong
     assert page.number.text() == masked_typing(wrong) == wrong[:6] + "*" * 8 + wrong[-4:]
     page.name.setText("王小明")
-    click(loop, page.submit_button)
+    click(loop, page.submit_button, page.error.text, "the check-digit error")
     assert "校验位" in page.error.text()
     assert not [m for m in hub.sent if m.type == "identity.report"]
     save_screenshot(touch, test_output / "kiosk-touch-manual-entry.png")
@@ -121,7 +124,8 @@ def test_manual_entry_keypad_masks_validates_and_sends(
     page.keys["⌫"].click()
     page.keys[OTHER_NUMBER[17]].click()
     assert page.error.text() == "" and page.typed == OTHER_NUMBER
-    click(loop, page.submit_button)
+    click(loop, page.submit_button, lambda: any(m.type == "identity.report" for m in hub.sent),
+          "the identity report")  # fmt: skip
     reports = [m for m in hub.sent if m.type == "identity.report"]
     assert len(reports) == 1 and reports[0].command_id == "m1"
     assert reports[0].record["source"] == "manual" and reports[0].record["name"] == "王小明"

@@ -11,10 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from shared.hubclient import DeviceCredential
+from tests.support.waiting import wait_until
 
 
 def _closed_port() -> int:
@@ -67,8 +67,13 @@ def _finish(proc: subprocess.Popen[str], timeout: float) -> tuple[int, str]:
 
 def test_sigterm_exits_zero(tmp_path: Path, qt_env: dict[str, str]) -> None:
     proc = _kiosk(_config(tmp_path), qt_env)
-    time.sleep(3)  # up, offline, retrying the hub
-    assert proc.poll() is None
+    log_file = tmp_path / "logs" / "kiosk.log"
+
+    def retrying() -> bool:  # up, offline, retrying the hub
+        assert proc.poll() is None, "the kiosk exited before it was asked to"
+        return log_file.exists() and "hub not reachable yet" in log_file.read_text("utf-8")
+
+    wait_until(retrying, "the kiosk to try the hub", timeout=60)
     proc.send_signal(signal.SIGTERM)
     code, err = _finish(proc, 20)
     assert code == 0, err

@@ -22,7 +22,8 @@ from shared.ui.screenshot import save_screenshot
 from tests.kiosk.test_ui import FakeCamera
 from tests.support.evaluation_helpers import ended_call
 from tests.support.hub_fixtures import HubHarness
-from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.kiosk_fakes import FakeHub, FakePeer, call_started, session_started
+from tests.support.waiting import until
 
 
 async def test_desk_rates_skips_and_times_out_against_a_real_hub(hub: HubHarness) -> None:
@@ -121,7 +122,7 @@ def test_rating_page_after_the_call(
     touch = ui.touch
     _run(loop, controller.handle_connection(True))
     _run(loop, controller.handle_message(session_started("s-rate")))
-    _run(loop, asyncio.sleep(0.01))
+    _run(loop, call_started(controller))
     _run(loop, controller.handle_message(SessionEnded(session_id="s-rate", reason="hangup")))
     assert controller.state == KioskState.ENDED
     assert ui.rating is not None
@@ -140,7 +141,7 @@ def test_rating_page_after_the_call(
     save_screenshot(touch, test_output / "evaluation-kiosk-rating.png")
 
     # The home timer has run out, but the page stays until the resident is done.
-    _run(loop, asyncio.sleep(0.3))
+    _run(loop, asyncio.sleep(0.3))  # not a wait: three times the home timer, watching
     assert controller.state == KioskState.ENDED and touch.current_page() is page
 
     page.level_buttons[2].click()
@@ -166,22 +167,21 @@ def test_rating_page_after_the_call(
     assert page.stack.currentWidget() is page.thanks
     assert page.thanks_label.text() == "感谢您的评价！"
     save_screenshot(touch, test_output / "evaluation-kiosk-thanks.png")
-    _run(loop, asyncio.sleep(0.5))  # thanks, then home
-    assert controller.state == KioskState.IDLE and touch.current_page() is not page
+    _run(loop, until(lambda: controller.state == KioskState.IDLE, "thanks, then home"))
+    assert touch.current_page() is not page
 
     # Next resident presses 不评价; a hub that cannot be reached is logged, the page closes.
     _run(loop, controller.handle_message(session_started("s-skip")))
-    _run(loop, asyncio.sleep(0.01))
+    _run(loop, call_started(controller))
     _run(loop, controller.handle_message(SessionEnded(session_id="s-skip", reason="hangup")))
     hub.refuse = HubUnavailable("down")
     page.skip_button.click()
     assert controller.rating.outcome == "failed" and not controller.rating.active
-    _run(loop, asyncio.sleep(0.3))
-    assert controller.state == KioskState.IDLE
+    _run(loop, until(lambda: controller.state == KioskState.IDLE, "the way back home"))
 
     # The demo's autopilot rates through the same buttons (and a repeat counts as rated).
     _run(loop, controller.handle_message(session_started("s-pilot")))
-    _run(loop, asyncio.sleep(0.01))
+    _run(loop, call_started(controller))
     _run(loop, controller.handle_message(SessionEnded(session_id="s-pilot", reason="hangup")))
     hub.refuse = HubRequestError("conflict", "already rated")
     shots = test_output / "evaluation-autopilot"
@@ -189,7 +189,7 @@ def test_rating_page_after_the_call(
     assert controller.stats["rating"] == "rated"
     hub.refuse = None
     _run(loop, controller.handle_message(session_started("s-pilot2")))
-    _run(loop, asyncio.sleep(0.01))
+    _run(loop, call_started(controller))
     _run(loop, controller.handle_message(SessionEnded(session_id="s-pilot2", reason="hangup")))
     _run(loop, RatingPilot(ui, shots).finish())
     assert hub.posts[-1] == (
@@ -197,7 +197,6 @@ def test_rating_page_after_the_call(
         {"level": 5, "reasons": ["efficient", "patient"], "helper": "张三"},
     )
     assert {p.name for p in shots.iterdir()} >= {"kiosk-rating.png", "kiosk-rating-thanks.png"}
-    _run(loop, asyncio.sleep(0.3))
-    assert controller.state == KioskState.IDLE
+    _run(loop, until(lambda: controller.state == KioskState.IDLE, "the way back home"))
     ui.close()
     _run(loop, controller.shutdown())

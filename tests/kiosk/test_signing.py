@@ -23,6 +23,7 @@ from shared.hubclient import HubRequestError
 from shared.protocol import DeviceCommand
 from tests.kiosk.test_printing import create, in_call
 from tests.support.hub_fixtures import WAIT, HubHarness, Peer
+from tests.support.waiting import until
 
 STROKE = [(0.1 + i * 0.02, 0.5 + 0.3 * np.sin(i / 4)) for i in range(40)]
 
@@ -31,12 +32,6 @@ async def sign_command(officer: Peer, kiosk: Peer, sid: str, cid: str, **params:
     message = DeviceCommand(session_id=sid, command_id=cid, kind="form.sign", params=params)
     await asyncio.wait_for(officer.client.request(message), WAIT)
     return await kiosk.skip_to("device.command")
-
-
-async def until(check: Any) -> None:
-    async with asyncio.timeout(WAIT * 2):
-        while not check():  # noqa: ASYNC110 - the desk has no event to wait on
-            await asyncio.sleep(0.02)
 
 
 def _ink_pixels(pdf: bytes, tmp: Path, name: str) -> int:

@@ -25,6 +25,7 @@ from tests.kiosk.test_ui import _make, _run
 from tests.support import document_samples as samples
 from tests.support.hub_fixtures import HubHarness
 from tests.support.synthetic_pages import photographed_pdf
+from tests.support.waiting import until
 
 CODE = "LZ-SL20261122-000123"
 CASE_NO = "SL20261122-000123"
@@ -172,12 +173,12 @@ async def test_slips_page(qtbot: Any, restore: QApplication, test_output: Path) 
         assert button.height() >= 56 and button.width() >= 120  # big targets
     save_screenshot(page, test_output / "kiosk-slips-entry.png")
     page.hop_buttons["at_point"].click()
-    await asyncio.wait_for(asyncio.sleep(0.05), 1)
+    await until(page.message.text, "the hub's answer")
     assert hub.asked == [{"code": CODE, "hop": "at_point"}]
     assert page.message.text() == f"已登记：服务点已收到原件（{CODE}）。"
     save_screenshot(page, test_output / "kiosk-slips-done.png")
     page.hop_buttons["returned_to_resident"].click()
-    await asyncio.wait_for(asyncio.sleep(0.05), 1)
+    await until(lambda: "下一步" in page.message.text(), "the hub's refusal")
     assert "下一步应为「快递员已揽收」" in page.message.text()
     save_screenshot(page, test_output / "kiosk-slips-refused.png")
     page.key_buttons["clear"].click()

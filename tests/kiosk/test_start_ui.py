@@ -20,6 +20,7 @@ from shared.catalogue.io import load_sample
 from shared.hubclient import HubRequestError
 from shared.ui.screenshot import save_screenshot
 from tests.support.kiosk_fakes import FakeHub, FakePeer
+from tests.support.waiting import until
 
 
 class StartHub(FakeHub):
@@ -95,8 +96,8 @@ def test_start_pages(
     assert isinstance(start, StartUi)
     touch = ui.touch
     _run(loop, controller.handle_connection(True))
-    _run(loop, asyncio.sleep(0.05))  # the catalogue fetch started at connect
-    assert (tmp_path / "catalogue.json").exists()  # fetched at connect and cached
+    # The catalogue is fetched at connect (in a task) and cached.
+    _run(loop, until((tmp_path / "catalogue.json").exists, "the catalogue's cache"))
 
     touch.home.start_button.click()
     assert touch.current_page() is start.category and hub.types() == []

@@ -8,7 +8,7 @@ from kiosk.app import KioskController, KioskState
 from shared.protocol import RtcOffer, SessionEnded
 from shared.protocol.messages import Role
 from shared.protocol.routing import SessionTransferred
-from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.kiosk_fakes import FakeHub, FakePeer, call_started, session_started
 
 T = 5.0
 
@@ -20,26 +20,25 @@ async def test_transferred_call_offers_again_under_the_same_session() -> None:
     await asyncio.wait_for(c.handle_connection(True), T)
     assert await asyncio.wait_for(c.start_service(), T)
     await asyncio.wait_for(c.handle_message(session_started()), T)
-    await asyncio.sleep(0.05)
-    first = FakePeer.instances[-1]
+    first = await call_started(c)
     first.connect()
 
     # Queued to a line: the old peer closes, the call waits (still in the call screen).
     await c.handle_message(SessionTransferred(session_id="s1", waiting=True))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(c._tasks.settled(), T)
     assert first.closed and len(FakePeer.instances) == 1
     assert c.state == KioskState.IN_CALL and c.officer_name is None and c.session_id == "s1"
     assert c.transfer_waiting  # the screens say 正在为您转接
 
     # A notice for another session changes nothing.
     await c.handle_message(SessionTransferred(session_id="other", peer_name="x"))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(c._tasks.settled(), T)
     assert len(FakePeer.instances) == 1
 
     # Taken by a new officer: a fresh peer offers under the same session.
     offers_before = sum(isinstance(m, RtcOffer) for m in hub.sent)
     await c.handle_message(SessionTransferred(session_id="s1", peer_name="李警官"))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(c._tasks.settled(), T)
     second = FakePeer.instances[-1]
     assert second is not first and second.started and not second.closed
     assert second.kwargs["offerer"] is True
@@ -78,10 +77,10 @@ async def test_a_missed_health_report_goes_out_when_the_hub_connects() -> None:
     monitor = _Monitor()
     c.health = monitor
     await asyncio.wait_for(c.handle_connection(True), T)
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(c._tasks.settled(), T)
     assert monitor.sends == 1 and monitor.send_error is None
     # Connected again with nothing pending: no second report.
     await asyncio.wait_for(c.handle_connection(True), T)
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(c._tasks.settled(), T)
     assert monitor.sends == 1
     await asyncio.wait_for(c.shutdown(), T)

@@ -19,7 +19,7 @@ from shared import i18n
 from shared.protocol import CallState, QueueStatus, SessionEnded
 from shared.protocol.messages import Role
 from shared.ui.screenshot import save_screenshot
-from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.kiosk_fakes import FakeHub, FakePeer, call_started, session_started
 
 
 class FakeCamera:
@@ -126,7 +126,7 @@ def test_pages_follow_controller_in_chinese(
     save_screenshot(touch, test_output / "kiosk-touch-waiting.png")
 
     _run(loop, controller.handle_message(session_started()))
-    _run(loop, asyncio.sleep(0.01))  # the peer starts in a task
+    _run(loop, call_started(controller))
     assert touch.current_page() is touch.call
     assert touch.call.hangup_button.text() == "挂断"
     assert ui.face.status_label.text() == "正在接通"
@@ -166,7 +166,7 @@ def test_connection_lost_page(
     _run(loop, controller.handle_connection(True))
     ui.touch.home.start_button.click()
     _run(loop, controller.handle_message(session_started()))
-    _run(loop, asyncio.sleep(0.01))  # the peer starts in a task
+    _run(loop, call_started(controller))
     _run(loop, controller.handle_connection(False))
     assert ui.touch.current_page() is ui.touch.ended
     assert ui.touch.ended.reason.text() == "与服务中心的连接已断开"
@@ -192,7 +192,7 @@ def test_officer_hangup_shows_ended(
     _run(loop, controller.handle_connection(True))
     ui.touch.home.start_button.click()
     _run(loop, controller.handle_message(session_started()))
-    _run(loop, asyncio.sleep(0.01))  # the peer starts in a task
+    _run(loop, call_started(controller))
     _run(
         loop,
         controller.handle_message(SessionEnded(session_id="s1", reason="hangup", by=Role.OFFICER)),

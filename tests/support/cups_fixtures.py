@@ -158,7 +158,7 @@ def cups_server() -> Iterator[CupsServer]:
     if shutil.which("cupsd") is None or not CUPS_PDF_PPD.exists():
         pytest.fail("cups and printer-driver-cups-pdf are required (installer/packages-test.txt)")
     if os.geteuid() != 0:
-        pytest.skip("a private cupsd with backends must run as root")
+        pytest.fail("a private cupsd with backends must run as root (the CI runs as root)")
     root = Path(tempfile.mkdtemp(prefix="vw-cups-"))
     port = _free_port()
     sock = root / "cups.sock"

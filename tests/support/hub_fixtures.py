@@ -111,7 +111,7 @@ class Peer:
 
     async def quiet(self, seconds: float = 0.2) -> None:
         """Assert nothing arrives for a short while."""
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(seconds)  # not a wait: watching that nothing arrives
         assert self.inbox.empty(), f"unexpected: {self.inbox.get_nowait()!r}"
 
     async def close(self) -> None:

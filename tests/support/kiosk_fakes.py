@@ -11,6 +11,7 @@ import numpy as np
 from shared.hubclient import DeviceCredential, HubUnavailable
 from shared.protocol import Ack, CallState, SessionStarted, Welcome
 from shared.protocol.messages import Role
+from tests.support.waiting import until
 
 
 class FakeHub:
@@ -42,7 +43,7 @@ class FakeHub:
             raise HubUnavailable("down")
         self.sent.append(message)
         if self.block_offers and message.type == "rtc.offer":
-            await asyncio.sleep(3600)
+            await asyncio.sleep(3600)  # not a wait: an ack that never comes
         return Ack(re="r1")
 
     async def close(self) -> None:
@@ -92,11 +93,12 @@ class FakePeer:
         self.state = state
         self.kwargs["on_state"](state)
 
-    def connect(self, rgb: tuple[int, int, int] = (0, 120, 255)) -> None:
+    def connect(self, rgb: tuple[int, int, int] = (0, 120, 255), frames: int = 1) -> None:
+        """Connected, with `frames` received (the test picks it; the controller passes it on)."""
         frame = np.zeros((120, 160, 3), dtype=np.uint8)
         frame[:, :] = rgb
         self.remote_video.frame = frame
-        self.remote_video.frames_received = 10
+        self.remote_video.frames_received = frames
         self.remote_video.first_frame_at = 1.0
         self.set_state(CallState.CONNECTED)
 
@@ -109,3 +111,14 @@ def session_started(session_id: str = "s1", officer: str = "王警官") -> Sessi
     return SessionStarted(
         session_id=session_id, ticket_id=7, offerer=True, peer_name=officer, ice_servers=[]
     )
+
+
+async def call_started(controller: Any) -> FakePeer:
+    """Waits for the FakePeer a controller starts in a task after `session.started`."""
+
+    def started() -> bool:
+        return isinstance(controller.peer, FakePeer) and controller.peer.started
+
+    await until(started, "the call's peer to start")
+    peer: FakePeer = controller.peer
+    return peer

@@ -4,7 +4,7 @@ The cluster listens on 127.0.0.1 on a free port (and a unix socket inside its ow
 trusts local connections, runs with fsync off, and is stopped (`pg_ctl stop -m fast`) and
 deleted at the end of the session. PostgreSQL refuses to run as root, so under root (CI)
 the server runs as the `postgres` user the Debian package creates, or `nobody`.
-Tests skip, saying why, only when the server binaries are not installed.
+Tests fail, saying what to install, when the server binaries are not installed.
 """
 
 from __future__ import annotations
@@ -200,10 +200,10 @@ class PgCluster:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
-    """A private PostgreSQL cluster for the session (skips when PostgreSQL is not installed)."""
+    """A private PostgreSQL cluster for the session (fails when PostgreSQL is not installed)."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
-        pytest.skip(
+        pytest.fail(
             "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
         )
     user = _server_user()

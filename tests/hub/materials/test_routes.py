@@ -65,7 +65,7 @@ async def upload(
 
 
 async def no_material_added(peer: Peer, seconds: float = 0.3) -> None:
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(seconds)  # not a wait: watching that no page is announced
     while not peer.inbox.empty():
         message = peer.inbox.get_nowait()
         assert message.type != "material.added", message

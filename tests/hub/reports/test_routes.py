@@ -163,7 +163,7 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
 def _check_pdf(pdf: Path, test_output: Path) -> None:
     """Fonts embedded (pdffonts), pages render (pdftoppm), the Chinese text is there."""
     if not (shutil.which("pdffonts") and shutil.which("pdftoppm")):
-        pytest.skip("poppler-utils not installed")
+        pytest.fail("poppler-utils is required (installer/packages-test.txt)")
     fonts = subprocess.run(
         ["pdffonts", str(pdf)], capture_output=True, text=True, check=True, timeout=30
     ).stdout

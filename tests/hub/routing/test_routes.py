@@ -29,15 +29,12 @@ async def joined(kiosk: Peer, **fields: Any) -> int:
     return int((await kiosk.skip_to("queue.status")).ticket_id)
 
 
-async def latest_snapshot(peer: Peer) -> list[Any]:
-    """The newest queue snapshot once the inbox is quiet."""
-    snap = await peer.skip_to("queue.snapshot")
-    await asyncio.sleep(0.15)
-    while not peer.inbox.empty():
-        message = peer.inbox.get_nowait()
-        if message.type == "queue.snapshot":
-            snap = message
-    return list(snap.tickets)
+async def snapshot_of(peer: Peer, count: int) -> list[Any]:
+    """The first queue snapshot that shows `count` tickets (every join has been seen)."""
+    async with asyncio.timeout(WAIT):
+        while len(tickets := (await peer.skip_to("queue.snapshot")).tickets) != count:
+            pass
+    return list(tickets)
 
 
 async def test_elderly_priority_from_birth_date_and_no_date_stored(hub: HubHarness) -> None:
@@ -48,7 +45,7 @@ async def test_elderly_priority_from_birth_date_and_no_date_stored(hub: HubHarne
     t_elderly = await joined(elderly, birth_date=dt.date(today.year - 71, today.month, 1))
     t_helped = await joined(helped, assistance=True)
 
-    tickets = await latest_snapshot(officer)
+    tickets = await snapshot_of(officer, 3)
     assert [(t.ticket_id, t.priority) for t in tickets] == [
         (t_elderly, "elderly"),
         (t_helped, "assistance"),
@@ -110,9 +107,9 @@ async def test_lines_filter_snapshots_next_and_take(hub: HubHarness) -> None:
     t_med = await joined(k2, matter=medins, assistance=True)
     t_none = await joined(k3)  # no matter: no line, visible to everyone
 
-    civil_view = await latest_snapshot(o_civil)
-    med_view = await latest_snapshot(o_med)
-    all_view = await latest_snapshot(o_all)
+    civil_view = await snapshot_of(o_civil, 2)
+    med_view = await snapshot_of(o_med, 2)
+    all_view = await snapshot_of(o_all, 3)
     assert [t.ticket_id for t in civil_view] == [t_civil, t_none]
     assert civil_view[0].line == "civil" and civil_view[0].matter_name
     assert [t.ticket_id for t in med_view] == [t_med, t_none]
@@ -160,7 +157,7 @@ async def test_overdue_flagged_once_and_audited(hub: HubHarness) -> None:
             if snap.tickets and snap.tickets[0].overdue:
                 break
     assert snap.tickets[0].ticket_id == ticket
-    await asyncio.sleep(0.6)  # several more checks: still one audit row
+    await asyncio.sleep(0.6)  # not a wait: several more sweeps, watching for a second row
     rows = [
         e
         for e in await hub.hub.core.audit.entries(None)

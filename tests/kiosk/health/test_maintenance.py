@@ -143,6 +143,6 @@ def test_long_press_opens_only_after_holding(qtbot: QtBot, themed: QApplication)
     qtbot.mouseRelease(label, Qt.MouseButton.LeftButton)
     assert opened == []  # a tap by a resident does nothing
     qtbot.mousePress(label, Qt.MouseButton.LeftButton)
-    time.sleep(0.25)
+    time.sleep(0.25)  # not a wait: the finger stays down longer than the long press
     qtbot.mouseRelease(label, Qt.MouseButton.LeftButton)
     assert opened == [True]

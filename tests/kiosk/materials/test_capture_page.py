@@ -33,7 +33,7 @@ from shared.protocol import DeviceCommand
 from shared.ui.screenshot import save_screenshot
 from tests.kiosk.materials.test_delivery import session_with_credential
 from tests.support.hub_fixtures import WAIT, HubHarness
-from tests.support.kiosk_fakes import FakeHub, FakePeer, session_started
+from tests.support.kiosk_fakes import FakeHub, FakePeer, call_started, session_started
 from tests.support.synthetic_pages import (
     blurred_frame,
     cut_off_frame,
@@ -42,6 +42,7 @@ from tests.support.synthetic_pages import (
     page_frame,
     sharp_frame,
 )
+from tests.support.waiting import until
 
 SIZE = (960, 540)
 
@@ -65,12 +66,6 @@ def write_sequence(folder: Path, frames: list[np.ndarray]) -> str:
     for i, frame in enumerate(frames):
         cv2.imwrite(str(folder / f"f_{i:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     return str(folder / "f_%03d.png")
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110 - the page is polled as a person looks at it
-            await asyncio.sleep(0.05)
 
 
 @asynccontextmanager
@@ -221,7 +216,7 @@ async def test_call_page_button_opens_capture_and_done_returns(
             await asyncio.wait_for(controller.handle_connection(True), WAIT)
             assert await asyncio.wait_for(controller.start_service(), WAIT)
             await asyncio.wait_for(controller.handle_message(session_started("s1")), WAIT)
-            await asyncio.sleep(0.01)  # the peer starts in a task
+            await call_started(controller)
             assert controller.state == KioskState.IN_CALL
             assert ui.touch.current_page() is ui.touch.call
             assert ui.touch.call.capture_button.text() == "拍摄材料"

@@ -27,6 +27,7 @@ from shared.protocol import DeviceCommand, QueueJoin, TicketTake
 from tests.hub.materials.test_routes import page_jpeg
 from tests.support.hub_fixtures import WAIT, HubHarness, HubView, Peer
 from tests.support.synthetic_pages import page_frame
+from tests.support.waiting import until
 
 REPO = Path(__file__).resolve().parents[3]
 SIZE = (1280, 720)
@@ -222,8 +223,8 @@ async def test_outbox_drains_after_network_loss_and_hub_restart(
         for seed in (12, 13):
             await outbox.add(sid, None, page_jpeg(seed))
         uploader.wake()
-        await asyncio.sleep(0.5)
-        assert len(await outbox.pending()) == 2 and uploader.failures > 0
+        await until(lambda: uploader.failures > 0, "an upload to fail")
+        assert len(await outbox.pending()) == 2
 
         # And the hub restarts while the network is still down (it ends the session).
         await asyncio.wait_for(runner.cleanup(), 30)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from shared.media import VideoSource, VideoSourceConfig
 from shared.protocol import CallState
 from shared.rtc import CallPeer, enable_loopback_mode, memory_signaling_pair
 from tests.support.rtc_calls import kill_media_path
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -81,12 +81,6 @@ def colour_of(frame: np.ndarray | None) -> str:
     return f"other({r:.0f},{b:.0f})"
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110 - polling counters the peers update
-            await asyncio.sleep(0.05)
-
-
 async def test_both_tracks_arrive_apart_and_survive_a_reconnect() -> None:
     face = SolidFace(VideoSourceConfig(kind="synthetic", width=160, height=120, fps=15))
     await face.start()
@@ -110,7 +104,7 @@ async def test_both_tracks_arrive_apart_and_survive_a_reconnect() -> None:
     sig_a.connect(kiosk)
     try:
         # Nobody watches yet: the camera makes no frames.
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # not a wait: watching that nothing is rendered
         assert camera.reads == 0 and camera.frame_count == 0
         await asyncio.wait_for(console.start(), 5)
         await asyncio.wait_for(kiosk.start(), 5)
@@ -123,14 +117,16 @@ async def test_both_tracks_arrive_apart_and_survive_a_reconnect() -> None:
         assert camera.watchers >= 1
         # About 5 frames a second, never the camera's 15.
         before, t0 = console.remote_doccam.frames_received, time.monotonic()
-        await asyncio.sleep(1.2)
+        await until(lambda: console.remote_doccam.frames_received >= before + 6, "6 more frames")
         rate = (console.remote_doccam.frames_received - before) / (time.monotonic() - t0)
-        assert 2.5 <= rate <= 7.5, rate
+        assert rate <= 7.5, rate  # a loaded machine only lowers it
         assert console.stats()["doccam_frames_received"] == console.remote_doccam.frames_received
 
         # The media path dies; the kiosk offers again under the same session.
         assert kill_media_path(console) > 0
-        await until(lambda: kiosk.reconnects >= 1 and kiosk.state == CallState.CONNECTED, 15)
+        await until(
+            lambda: kiosk.reconnects >= 1 and kiosk.state == CallState.CONNECTED, timeout=15
+        )
         await until(lambda: states[-1:] == [CallState.CONNECTED] and console.reconnects >= 1)
         face_n = console.remote_video.frames_received
         doc_n = console.remote_doccam.frames_received
@@ -148,9 +144,9 @@ async def test_both_tracks_arrive_apart_and_survive_a_reconnect() -> None:
         await face.stop()
     # The call is over: the tracks let go of the camera, which stops making frames.
     assert camera.watchers == 0
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # not a wait: a read in flight may finish
     reads = camera.reads
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.4)  # not a wait: watching that no read follows
     assert camera.reads == reads
     await camera.close()
 
@@ -196,14 +192,14 @@ async def test_simulated_camera_renders_only_while_watched() -> None:
     camera = SimulatedDocumentCamera(DocumentCameraConfig(fps=20, width=320, height=180))
     await camera.open()
     try:
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # not a wait: watching that nothing is rendered
         assert camera.frame_count == 0  # open but unwatched: no rendering
         camera.watch()
-        await until(lambda: camera.frame_count >= 3, 5)
+        await until(lambda: camera.frame_count >= 3, timeout=5)
         camera.unwatch()
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.15)  # not a wait: a frame in flight may finish
         settled = camera.frame_count
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(0.4)  # not a wait: watching that rendering stopped
         assert camera.frame_count <= settled + 1
         # A waiter in next_frame counts as watching, and gets a fresh frame.
         frame = await camera.next_frame(2.0)

@@ -23,7 +23,12 @@ from shared.documents import (
 )
 from tests.support import document_samples as samples
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+@pytest.fixture(autouse=True)
+def _poppler() -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("poppler-utils is required (installer/packages-test.txt)")
+
 
 REPO = Path(__file__).resolve().parents[3]
 A4_PT = (595, 842)

@@ -221,7 +221,7 @@ def test_parallel_steps_keep_order_nest_and_raise() -> None:
     done: list[int] = []
 
     def slow() -> int:
-        time.sleep(0.05)
+        time.sleep(0.05)  # not a wait: a slow step
         done.append(1)
         return 1
 

@@ -58,8 +58,9 @@ async def test_tone_has_its_pitch_and_microphone_pacing() -> None:
     started = time.monotonic()
     frames = [await asyncio.wait_for(track.recv(), 2) for _ in range(50)]
     elapsed = time.monotonic() - started
-    # 50 frames of 20 ms: about a second, in real time like a microphone, not at once.
-    assert 0.85 <= elapsed <= 1.4, elapsed
+    # 50 frames of 20 ms: in real time like a microphone, not at once (a loaded machine
+    # can only make this slower, so only the lower bound is a fact).
+    assert elapsed >= 0.85, elapsed
     assert {f.samples for f in frames} == {960}
     assert {f.sample_rate for f in frames} == {48_000}
     assert [f.pts for f in frames[:3]] == [0, 960, 1920]
@@ -76,7 +77,7 @@ async def test_tone_has_its_pitch_and_microphone_pacing() -> None:
 async def test_tone_skips_ahead_instead_of_bursting() -> None:
     track = ToneTrack(440.0)
     await asyncio.wait_for(track.recv(), 2)
-    await asyncio.sleep(0.5)  # a consumer stalled for 25 frames
+    await asyncio.sleep(0.5)  # not a wait: a consumer stalled for 25 frames
     await asyncio.wait_for(track.recv(), 2)
     started = time.monotonic()
     for _ in range(5):

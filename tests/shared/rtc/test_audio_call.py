@@ -17,6 +17,7 @@ from shared.media import AudioSink, AudioSource, open_audio_sink, open_audio_sou
 from shared.protocol import CallState
 from shared.rtc import CallPeer, enable_loopback_mode, memory_signaling_pair
 from tests.support.audio_analysis import band_energy, dominant_frequency, read_wav, rms
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -68,7 +69,16 @@ async def test_each_side_hears_the_other(tmp_path: Path) -> None:
         while kiosk.state != CallState.CONNECTED or console.state != CallState.CONNECTED:
             assert time.monotonic() < deadline, "the call did not connect"
             await asyncio.sleep(0.05)
-        await asyncio.sleep(CALL_SECONDS)
+        # About CALL_SECONDS of 20 ms frames each way (however long a loaded machine takes).
+        frames = int(CALL_SECONDS * 50)
+        await until(
+            lambda: (
+                min(kiosk.stats()["remote_audio_frames"], console.stats()["remote_audio_frames"])
+                >= frames
+            ),
+            f"{frames} audio frames each way",
+            timeout=60,
+        )
         heard_by_kiosk = kiosk.stats()["remote_audio_frames"]
         heard_by_console = console.stats()["remote_audio_frames"]
     finally:

@@ -170,7 +170,7 @@ async def test_one_way_video_and_bad_input() -> None:
         await asyncio.wait_for(c.offerer.start(), 5)
         assert await c.answerer.remote_video.wait_frames(5, timeout=10)
         # Longer than the no-frame watchdog: no video is expected, so no reconnect.
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(2.5)  # not a wait: watching that no reconnect starts
         assert c.offerer.state == CallState.CONNECTED
         assert c.offerer.reconnects == 0
         assert c.offerer.remote_video.frames_received == 0

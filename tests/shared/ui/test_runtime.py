@@ -39,7 +39,8 @@ def test_signal_stops_app_with_zero(sig: signal.Signals, qt_env: dict[str, str])
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.3)  # idle in the Qt loop: the wakeup fd must still deliver the signal
+        # The app idles in its Qt loop first: the wakeup fd must still deliver the signal.
+        time.sleep(0.3)  # not a wait: an idle app is the case under test
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=15)
     finally:
