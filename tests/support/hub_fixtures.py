@@ -199,6 +199,13 @@ class ContractBreaks(logging.Handler):
             self.found.append(record.getMessage())
 
 
+def use_database(config_path: Path, database_url: str | None) -> None:
+    """Points a hub folder's hub.toml at `database_url` (None keeps its SQLite file)."""
+    if database_url is not None:
+        text = config_path.read_text(encoding="utf-8")
+        config_path.write_text(f'database_url = "{database_url}"\n{text}', encoding="utf-8")
+
+
 @contextlib.asynccontextmanager
 async def running_hub(
     directory: Path, database_url: str | None = None

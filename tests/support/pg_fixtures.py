@@ -9,6 +9,7 @@ Tests fail, saying what to install, when the server binaries are not installed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from backoffice_console.hub.core.config import HubConfig
+from backoffice_console.hub.provision import migrate
 
 SUPERUSER = "vw"
 START_TIMEOUT_S = 30
@@ -218,6 +222,15 @@ def pg_cluster() -> Iterator[PgCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PgCluster) -> str:
+    """A database migrated to head once; each hub test gets a copy (CREATE DATABASE TEMPLATE)."""
+    name = pg_cluster.create_database("template")
+    config = HubConfig(database_url=pg_cluster.url(name))
+    asyncio.run(asyncio.wait_for(migrate(config), 60))
+    return name
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from backoffice_console.hub.catalogue.store import CatalogueStore
 from backoffice_console.hub.core.config import load_hub_config
 from backoffice_console.hub.db.engine import Database
 from shared.catalogue.io import dump_csv, load_sample
+from tests.support.hub_fixtures import use_database
 
 
 async def _current_label(config_path: Path) -> tuple[int, str]:
@@ -23,9 +24,12 @@ async def _current_label(config_path: Path) -> tuple[int, str]:
     return version_id, catalogue.version
 
 
-def test_import_catalogue_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_catalogue_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database_url: str | None
+) -> None:
     assert run(["init", "--dir", str(tmp_path / "hub")]) == 0
     config = next((tmp_path / "hub").rglob("hub.toml"))
+    use_database(config, database_url)
     sample = load_sample()
     new = sample.model_copy(
         update={"version": "2026.12", "matters": [m for m in sample.matters if m.line != "union"]}

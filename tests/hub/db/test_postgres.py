@@ -1,8 +1,7 @@
-"""The hub on PostgreSQL: the same migrations and the same core flows as on SQLite.
+"""What only PostgreSQL has: its migrations, and the races of several hubs on one database.
 
-The flow tests are the SQLite suite's own test functions, imported here so pytest runs
-them again with this module's `hub` fixture: a real hub whose database is a fresh
-PostgreSQL database on the private cluster of tests/support/pg_fixtures.py.
+Every other hub test runs on both databases already (tests/hub/conftest.py); the tests
+here need PostgreSQL itself, so this module's `hub` is a hub on PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -17,64 +16,28 @@ from sqlalchemy import func, select
 from backoffice_console.hub.accounts.models import Kiosk, ServicePoint, User
 from backoffice_console.hub.calls.models import CallSession, Ticket
 from backoffice_console.hub.calls.store import CallStore
-from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.events import EventBus
 from backoffice_console.hub.core.models import AuditEntry
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.db.engine import Database
-from backoffice_console.hub.provision import migrate
 from shared.protocol import Role
-
-# The SQLite suite's core flows, collected again here against PostgreSQL (login is in every
-# one: each officer logs in with a password).
-from tests.hub.accounts.test_routes import (  # noqa: F401
-    test_device_token_and_websocket_auth,
-    test_enrolment_code_is_single_use,
-    test_expired_enrolment_code_is_refused,
-    test_websocket_refuses_bad_and_expired_tokens,
-)
-from tests.hub.callbacks.test_routes import test_callback_cycle  # noqa: F401
-from tests.hub.calls.test_signaling import (  # noqa: F401
-    test_offer_answer_state_relay_and_end,
-    test_queue_join_leave_snapshot_and_status,
-    test_take_race_exactly_one_wins,
-)
-from tests.hub.cases.test_routes import test_checklist_assignment_rules_and_pushes  # noqa: F401
 from tests.hub.db.test_migrations import (
     check_migrations_create_the_models_schema,
     check_timestamps_come_back_timezone_aware_utc,
 )
-from tests.hub.identity.test_routes import (  # noqa: F401
-    in_call,
-    test_invalid_identity_is_refused_and_nothing_stored,
-    test_read_command_progress_identity_and_reveal,
-)
-from tests.hub.materials.test_routes import (  # noqa: F401
-    page_jpeg,
-    test_upload_is_stored_encrypted_announced_and_idempotent,
-    upload,
-)
-from tests.hub.reports.test_routes import test_report_figures_match_the_events  # noqa: F401
+from tests.hub.identity.test_routes import in_call
+from tests.hub.materials.test_routes import page_jpeg, upload
 from tests.support.hub_fixtures import HubHarness, running_hub
-from tests.support.pg_fixtures import PgCluster, pg_cluster, pg_url  # noqa: F401
+from tests.support.pg_fixtures import PgCluster
 
 WAIT = 10.0
-
-
-@pytest.fixture(scope="session")
-def pg_template(pg_cluster: PgCluster) -> str:  # noqa: F811
-    """A database migrated to head once; each hub test gets a copy (CREATE DATABASE TEMPLATE)."""
-    name = pg_cluster.create_database("template")
-    config = HubConfig(database_url=pg_cluster.url(name))
-    asyncio.run(asyncio.wait_for(migrate(config), 60))
-    return name
 
 
 @pytest.fixture(name="hub")
 async def pg_hub_fixture(
     tmp_path: Path,
-    pg_cluster: PgCluster,  # noqa: F811
+    pg_cluster: PgCluster,
     pg_template: str,
 ) -> AsyncIterator[HubHarness]:
     """A real hub (TLS, loopback) whose database is a fresh PostgreSQL database."""
@@ -84,11 +47,11 @@ async def pg_hub_fixture(
         yield harness
 
 
-async def test_migrations_create_the_models_schema_on_postgres(pg_url: str) -> None:  # noqa: F811
+async def test_migrations_create_the_models_schema_on_postgres(pg_url: str) -> None:
     await check_migrations_create_the_models_schema(pg_url)
 
 
-async def test_timestamps_come_back_timezone_aware_utc_on_postgres(pg_url: str) -> None:  # noqa: F811
+async def test_timestamps_come_back_timezone_aware_utc_on_postgres(pg_url: str) -> None:
     await check_timestamps_come_back_timezone_aware_utc(pg_url)
 
 
@@ -105,7 +68,7 @@ async def test_concurrent_pages_of_one_session_get_distinct_numbers(hub: HubHarn
 
 @pytest.fixture
 async def two_hubs(
-    pg_cluster: PgCluster,  # noqa: F811
+    pg_cluster: PgCluster,
     pg_template: str,
 ) -> AsyncIterator[tuple[CallStore, CallStore, Database]]:
     """Two CallStores on separate engines (two hub processes' worth) over one fresh database."""

@@ -235,7 +235,9 @@ def test_protocol_bounds_identity_and_commands() -> None:
             decode_client_message(bad)
 
 
-async def test_key_file_created_private_and_missing_key_refuses(tmp_path: Path) -> None:
+async def test_key_file_created_private_and_missing_key_refuses(
+    tmp_path: Path, database_url: str | None
+) -> None:
     config = prepare_dir(tmp_path / "hub", [], port=0)
     key = config.identity_key_file
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
@@ -245,6 +247,7 @@ async def test_key_file_created_private_and_missing_key_refuses(tmp_path: Path) 
     IdentityVault.from_file(key)
 
     os.remove(key)
+    config.database_url = database_url or config.database_url
     config.log_dir = None
     config.check_replies = True
     runner, url = await asyncio.wait_for(start(config, 0), 30)

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from backoffice_console.hub.__main__ import run
 from backoffice_console.hub.accounts.models import User
+from backoffice_console.hub.core.config import load_hub_config
 from backoffice_console.hub.db.engine import Database
 from backoffice_console.hub.provision import CONFIG_NAME, prepare_dir
+from tests.support.hub_fixtures import use_database
 
 
 async def _users(url: str) -> dict[str, list[str]]:
@@ -23,8 +25,12 @@ async def _users(url: str) -> dict[str, list[str]]:
         await db.dispose()
 
 
-def test_add_user_with_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = prepare_dir(tmp_path / "hub", [], port=0)
+def test_add_user_with_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None
+) -> None:
+    prepare_dir(tmp_path / "hub", [], port=0)
+    use_database(tmp_path / "hub" / CONFIG_NAME, database_url)
+    config = load_hub_config(tmp_path / "hub" / CONFIG_NAME)
     toml = str(tmp_path / "hub" / CONFIG_NAME)
     password = tmp_path / "pw"
     password.write_text("correct horse 1\n")
