@@ -18,7 +18,7 @@ from backoffice_console.config import ConsoleConfig
 from backoffice_console.ui.autopilot import Autopilot, AutopilotOptions
 from backoffice_console.ui.presenter import ConsolePresenter
 from shared.media import CallAudio, VideoSource, VideoSourceError, open_video_source
-from shared.ui.runtime import quit_reason, run_app, wait_quit_requested
+from shared.ui.runtime import notify_ready, quit_reason, run_app, wait_quit_requested
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
         controller, camera.latest if camera is not None else None, config.ui.overdue_after_s
     )
     presenter.show()
+    notify_ready("console window shown")
 
     pilot: Autopilot | None = None
     work: asyncio.Task[int] | None = None
