@@ -85,8 +85,9 @@ def test_on_xvfb(demo_stack: DemoStack, tmp_path: Path, test_output: Path) -> No
 def test_on_weston(demo_stack: DemoStack, tmp_path: Path, test_output: Path) -> None:
     args = ["--backend=headless-backend.so", "--use-pixman", "--width=1920", "--height=1080",
             "--no-config"]  # fmt: skip
-    with weston(args, tmp_path / "weston") as server, _apps(
-        demo_stack, server.env, tmp_path, "weston"
+    with (
+        weston(args, tmp_path / "weston") as server,
+        _apps(demo_stack, server.env, tmp_path, "weston"),
     ):
         _wait_until(
             lambda: _titles() <= {t.title for t in server.scene_graph().toplevels},

@@ -52,8 +52,10 @@ def session_ini(folder: Path) -> Path:
             assert app_ids is not None, section
             name, width, height = FACE if app_ids[1] == FACE_APP_ID else TOUCH
             assert app_ids[1] in (FACE_APP_ID, TOUCH_APP_ID), app_ids[1]
-            section = re.sub(r"(?m)^name=.*$", f"name={name}\nmode={width}x{height}", section)
-        out.append(section)
+            renamed = f"name={name}\nmode={width}x{height}"
+            out.append(re.sub(r"(?m)^name=.*$", renamed, section))
+        else:
+            out.append(section)
     path = folder / "weston.ini"
     path.write_text("".join(out), encoding="utf-8")
     return path

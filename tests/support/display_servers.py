@@ -126,8 +126,15 @@ class SceneGraph:
         return [t for t in self.toplevels if output in t.outputs]
 
 
-_OUTPUT = re.compile(r"^Output \d+ \((?P<name>[^)]+)\):\n\tposition: \((?P<x1>-?\d+), (?P<y1>-?\d+)\) -> \((?P<x2>-?\d+), (?P<y2>-?\d+)\)", re.MULTILINE)  # fmt: skip
-_VIEW = re.compile(r"^\tView \d+ \(role xdg_toplevel, [^\n]*?top-level window '(?P<title>[^']*)' of (?P<app_id>[^,]*), [^\n]*\):\n\t\tposition: \((?P<x1>-?\d+), (?P<y1>-?\d+)\) -> \((?P<x2>-?\d+), (?P<y2>-?\d+)\)\n(?:\t\t[^\n]*\n)*?\t\toutputs: (?P<outputs>[^\n]*)", re.MULTILINE)  # fmt: skip
+_POSITION = r"position: \((?P<x1>-?\d+), (?P<y1>-?\d+)\) -> \((?P<x2>-?\d+), (?P<y2>-?\d+)\)"
+_OUTPUT = re.compile(r"^Output \d+ \((?P<name>[^)]+)\):\n\t" + _POSITION, re.MULTILINE)
+_VIEW = re.compile(
+    r"^\tView \d+ \(role xdg_toplevel, [^\n]*?"
+    r"top-level window '(?P<title>[^']*)' of (?P<app_id>[^,]*), [^\n]*\):\n"
+    r"\t\t" + _POSITION + r"\n"
+    r"(?:\t\t[^\n]*\n)*?\t\toutputs: (?P<outputs>[^\n]*)",
+    re.MULTILINE,
+)
 
 
 def _rect(match: re.Match[str]) -> Rect:
