@@ -3,8 +3,11 @@
 A private PipeWire (its own runtime folder and session bus) loads Debian's
 pipewire.conf plus installer/kiosk-session/60-vw-echo-cancel.conf, beside a stand-in
 sound card (a null sink and source at priority 2000, above what WirePlumber 0.4 gives a
-real ALSA card); WirePlumber then picks the defaults. ALSA's `default` device, which the
-kiosk opens, follows them through pipewire-alsa.
+real ALSA card); WirePlumber then picks the defaults. Then the kiosk's own audio
+(`CallAudio` on ALSA's `default`, as the packaged kiosk.toml has it) must reach them:
+through pipewire-alsa, with the PyAV wheel's libasound pointed at the system's plugins
+(shared/media/system_alsa.py), its capture and playback streams are linked to the
+echo-cancelled source and sink.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +25,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+KIOSK_AUDIO = """
+import asyncio, sys
+from shared.config import AudioSinkConfig, AudioSourceConfig
+from shared.media import CallAudio
+
+async def main():
+    alsa = {"kind": "alsa", "device": "default"}
+    audio = await CallAudio.open(AudioSourceConfig(**alsa), AudioSinkConfig(**alsa))
+    print("open", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await audio.stop()
+
+asyncio.run(main())
+"""
 DROP_IN = REPO / "installer" / "kiosk-session" / "60-vw-echo-cancel.conf"
 CARD = (
     "{{ factory.name=support.null-audio-sink node.name={name} media.class={cls} "
@@ -113,7 +131,33 @@ def test_echo_cancel_nodes_are_the_defaults(audio_env: dict[str, str], tmp_path:
             and "default.audio.sink" in out and "default.audio.source" in out and out,
             "WirePlumber chose no defaults",
         )  # fmt: skip
+        assert "key:'default.audio.sink' value:'{\"name\":\"vw_echo_cancel_sink\"}'" in metadata
+        assert "key:'default.audio.source' value:'{\"name\":\"vw_echo_cancel_source\"}'" in metadata
+        _kiosk_audio_goes_through_the_canceller(audio_env, tmp_path)
     finally:
         _stop(wireplumber, "wireplumber")
-    assert "key:'default.audio.sink' value:'{\"name\":\"vw_echo_cancel_sink\"}'" in metadata
-    assert "key:'default.audio.source' value:'{\"name\":\"vw_echo_cancel_source\"}'" in metadata
+
+
+def _kiosk_audio_goes_through_the_canceller(env: dict[str, str], tmp_path: Path) -> None:
+    clean = {k: v for k, v in env.items() if not k.startswith("ALSA_")}
+    kiosk = subprocess.Popen(
+        [sys.executable, "-c", KIOSK_AUDIO], cwd=REPO, env=clean, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=(tmp_path / "kiosk-audio.log").open("wb"),
+    )  # fmt: skip
+    try:
+        assert kiosk.stdout is not None and kiosk.stdin is not None
+        assert kiosk.stdout.readline() == b"open\n", (tmp_path / "kiosk-audio.log").read_text()
+        links = _wait(
+            lambda: (out := _run(env, "pw-link", "-l"))
+            and "ALSA Capture" in out and "ALSA Playback" in out and out,
+            f"the kiosk's ALSA streams never reached PipeWire: {_run(env, 'pw-link', '-l')}",
+        )  # fmt: skip
+        assert "vw_echo_cancel_source:capture_1\n  |-> ALSA Capture:input_1" in links, links
+        assert "vw_echo_cancel_sink:playback_1\n  |<- ALSA Playback:output_1" in links, links
+        log = (tmp_path / "kiosk-audio.log").read_text("utf-8", "replace")
+        assert "unavailable" not in log, log
+    finally:
+        if kiosk.stdin is not None:
+            kiosk.stdin.close()
+        code = kiosk.wait(timeout=30)
+    assert code == 0, (tmp_path / "kiosk-audio.log").read_text()
