@@ -11,6 +11,7 @@ is only a warning to systemd) fails the test.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -69,3 +70,16 @@ def test_desktop_entry_validates() -> None:
         check=False,
     )  # fmt: skip
     assert done.returncode == 0 and not done.stdout.strip() and not done.stderr.strip(), done
+
+
+def test_the_kiosk_app_finds_the_session_s_weston() -> None:
+    """The user unit's WAYLAND_DISPLAY is the socket the session unit gives weston, and the
+    session unit starts the user unit it names."""
+    session = SYSTEM_UNITS[0].read_text(encoding="utf-8")
+    app = USER_UNITS[0].read_text(encoding="utf-8")
+    socket_name = re.search(r"--socket=(\S+)", session)
+    assert socket_name is not None
+    assert re.search(rf"WAYLAND_DISPLAY={re.escape(socket_name[1])}(\s|$)", app)
+    assert "--config=/etc/vw-kiosk/weston.ini" in session
+    assert re.search(r"restart vw-kiosk\.service", session)
+    assert "QT_QPA_PLATFORM=wayland" in app
