@@ -4,8 +4,10 @@ weston 10's headless backend makes a single output and ignores `[output]` sectio
 (weston.ini(5): "only recognized by the drm and x11 backends"); its x11 backend makes
 one output per X window (`--output-count=2`, names X1 and X2) and honours them, so the
 test runs weston's x11 backend inside Xvfb. The packaged weston.ini is used as it is,
-except that its two output names become X1 (the face screen, 1280x720) and X2 (the touch
-screen, 1024x768).
+except that its two output names become X1 (the face screen) and X2 (the touch screen),
+each with a `mode=` line giving it a size of its own (1280x720, 1024x768) so the sizes
+tell the outputs apart. The kiosk is the demo's, enrolled with a real hub, on simulated
+devices.
 
 The kiosk's own [screens] names the screens the wrong way round on purpose: kiosk-shell
 must place each window by its app id, whatever Qt asks for. What is on which output is
