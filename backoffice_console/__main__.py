@@ -12,6 +12,7 @@ from backoffice_console.config import load_console_config
 from shared.config import ConfigError
 from shared.i18n import set_language
 from shared.logs import setup_logging
+from shared.version import add_version_argument
 
 log = logging.getLogger("console")
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Remote Virtual Window: the acceptance-centre officer's console",
     )
     parser.add_argument("--config", type=Path, default=None, help="console TOML file")
+    add_version_argument(parser)
     parser.add_argument("--username", help="sign in as this officer")
     parser.add_argument("--password-file", type=Path, help="file holding the password")
     parser.add_argument(

@@ -21,6 +21,7 @@ from shared.hubclient import DeviceCredential, HubClient, HubError
 from shared.i18n import set_language
 from shared.logs import setup_logging
 from shared.memory import keep_large_buffers
+from shared.version import add_version_argument
 
 log = logging.getLogger("kiosk")
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line (see module docstring)."""
     parser = argparse.ArgumentParser(prog="vw-kiosk", description="Remote Virtual Window kiosk")
     parser.add_argument("--config", type=Path, default=None, help="kiosk TOML file")
+    add_version_argument(parser)
     sub = parser.add_subparsers(dest="command")
     enroll = sub.add_parser("enroll", help="enrol this machine with a one-time code")
     enroll.add_argument("--code", required=True, help="one-time enrolment code")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from backoffice_console.app import ConsoleController, default_hub_factory, rtc_peer_factory
@@ -18,11 +19,12 @@ from backoffice_console.config import ConsoleConfig
 from backoffice_console.ui.autopilot import Autopilot, AutopilotOptions
 from backoffice_console.ui.presenter import ConsolePresenter
 from shared.media import CallAudio, VideoSource, VideoSourceError, open_video_source
-from shared.ui.runtime import quit_reason, run_app, wait_quit_requested
+from shared.ui.runtime import notify_ready, quit_reason, run_app, wait_quit_requested
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 8.0
+DESKTOP_FILE_NAME = "vw-console"
 
 
 @dataclass
@@ -65,7 +67,10 @@ async def console_main(app: QApplication, options: RunOptions) -> int:
     presenter = ConsolePresenter(
         controller, camera.latest if camera is not None else None, config.ui.overdue_after_s
     )
+    # The Wayland app id and the desktop entry's name (installer/console/vw-console.desktop).
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
     presenter.show()
+    notify_ready("console window shown")
 
     pilot: Autopilot | None = None
     work: asyncio.Task[int] | None = None

@@ -25,6 +25,7 @@ from shared.config import ConfigError
 from shared.hubclient import DeviceCredential, HubClient, HubError
 from shared.i18n import set_language, tr
 from shared.protocol.health import CheckStatus, HealthReport
+from shared.version import add_version_argument
 
 FLEET_HEALTH_PATH = "/api/v1/fleet/health"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line (see module docstring)."""
     parser = argparse.ArgumentParser(prog="vw-health", description="Kiosk health checks")
     parser.add_argument("--config", type=Path, default=None, help="kiosk TOML file")
+    add_version_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--only", nargs="+", choices=PARTS, metavar="PART", help=f"check only: {', '.join(PARTS)}"

@@ -17,7 +17,7 @@ from kiosk.ui.autopilot import Autopilot, AutopilotOptions
 from kiosk.ui.kiosk_ui import KioskUi
 from shared.hubclient import DeviceCredential, HubClient
 from shared.media import CallAudio, open_video_source
-from shared.ui.runtime import quit_reason, wait_quit_requested
+from shared.ui.runtime import notify_ready, quit_reason, wait_quit_requested
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ async def kiosk_main(
         fullscreen=fullscreen,
     )
     ui.show()
+    notify_ready("face and touch windows shown")
     code = 0
     pilot = Autopilot(ui, autopilot) if autopilot is not None else None
     try:

@@ -4,6 +4,15 @@ Windows are moved with `setScreen()` before `showFullScreen()`, never by pixel
 positions (Wayland ignores those). Screens that come and go
 (`screenAdded`/`screenRemoved`) trigger a new placement. With one screen the
 two windows are shown as normal windows side by side on it.
+
+On Wayland a compositor may place windows itself: the kiosk session's weston
+(kiosk-shell) puts each window on the output whose `app-ids=` names the window's
+xdg-shell app id. Qt has no per-window app id; it sends
+`QGuiApplication.desktopFileName()` as the app id when a window's surface is
+created, that is when the window is first shown. So each window is shown with
+the desktop file name set to its own id (`FACE_APP_ID`, `TOUCH_APP_ID`, which the
+packaged weston.ini names). Checked with PySide6 6.12 on weston 10: the protocol
+log shows `set_app_id("vw-kiosk-face")` and `set_app_id("vw-kiosk-touch")`.
 """
 
 from __future__ import annotations
@@ -14,6 +23,11 @@ from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QApplication, QWidget
 
 log = logging.getLogger(__name__)
+
+FACE_APP_ID = "vw-kiosk-face"
+"""The face window's Wayland app id (weston.ini: `[output] app-ids=vw-kiosk-face`)."""
+TOUCH_APP_ID = "vw-kiosk-touch"
+"""The touch window's Wayland app id (weston.ini: `[output] app-ids=vw-kiosk-touch`)."""
 
 
 def choose_screens(
@@ -66,7 +80,13 @@ class ScreenPlacer:
         two_screens = face_screen is not touch_screen
         if not two_screens:
             log.warning("only one screen (%s): showing both windows on it", face_screen.name())
-        for window, screen in ((self.face, face_screen), (self.touch, touch_screen)):
+        placements = (
+            (self.face, face_screen, FACE_APP_ID),
+            (self.touch, touch_screen, TOUCH_APP_ID),
+        )
+        for window, screen, app_id in placements:
+            # Read by Qt's Wayland plugin when this window's surface is created (first show).
+            QGuiApplication.setDesktopFileName(app_id)
             if window.isFullScreen() and window.screen() is not screen:
                 window.showNormal()  # leave full screen before moving to another screen
             window.setScreen(screen)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import time
 from abc import ABC, abstractmethod
 from fractions import Fraction
@@ -17,10 +16,9 @@ from aiortc.contrib.media import MediaPlayer, MediaRelay
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
 
 from shared.media.config import AudioSourceConfig
+from shared.media.system_alsa import use_system_alsa
 
 log = logging.getLogger(__name__)
-
-_ALSA_CONF = "/usr/share/alsa/alsa.conf"
 
 FRAME_SECONDS = 0.020
 """Audio travels in 20 ms frames, the Opus packet size aiortc sends."""
@@ -191,9 +189,7 @@ class AlsaAudioSource(AudioSource):
         self._relay = MediaRelay()
 
     def _open_player(self, device: str) -> Any:
-        # The PyAV wheel's ALSA looks for its config in a build path; point it at the system's.
-        if os.path.exists(_ALSA_CONF):
-            os.environ.setdefault("ALSA_CONFIG_PATH", _ALSA_CONF)
+        use_system_alsa()
         options = {
             "channels": str(self.config.channels),
             "sample_rate": str(self.config.sample_rate),

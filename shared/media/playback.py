@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import os
 import threading
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
@@ -27,10 +26,9 @@ from typing import Any
 import av
 
 from shared.config import AudioSinkConfig
+from shared.media.system_alsa import use_system_alsa
 
 log = logging.getLogger(__name__)
-
-_ALSA_CONF = "/usr/share/alsa/alsa.conf"
 
 
 class AudioSinkError(Exception):
@@ -149,9 +147,8 @@ class PyAvAudioSink(AudioSink):
     # --- on the worker thread ------------------------------------------------------
 
     def _open_sync(self) -> None:
-        if self.container_format == "alsa" and os.path.exists(_ALSA_CONF):
-            # The PyAV wheel's ALSA looks for its config in a build path; point it at the system's.
-            os.environ.setdefault("ALSA_CONFIG_PATH", _ALSA_CONF)
+        if self.container_format == "alsa":
+            use_system_alsa()
         what = "ALSA device" if self.container_format == "alsa" else "audio file"
         container: Any = None
         try:

@@ -6,6 +6,10 @@ loop (so every aiortc/aiohttp object lives on the Qt thread) -> exit code.
 `main` learns that the user or the system wants it to stop by awaiting
 `wait_quit_requested()`; it then shuts its own things down and returns 0.
 Leftover tasks are cancelled by `asyncio.run` when `main` returns.
+
+Under systemd (`Type=notify`, `WatchdogSec=`) the app feeds the watchdog from the
+Qt loop for as long as it runs (`shared.ui.service`); `main` calls `notify_ready()`
+once its windows are shown, and a quit request sends STOPPING=1.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 from shared.media import set_label_renderer
 from shared.ui.fonts import FontNotFoundError, install_cjk_font
 from shared.ui.label_renderer import qt_label_renderer
+from shared.ui.service import ServiceNotifier
 from shared.ui.theme import ThemeError, apply_theme
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,7 @@ AppMain = Callable[[QApplication], Awaitable[int]]
 
 _quit_event: asyncio.Event | None = None
 _quit_reason: str | None = None
+_service: ServiceNotifier | None = None
 
 
 def request_quit(reason: str = "requested") -> None:
@@ -42,7 +48,15 @@ def request_quit(reason: str = "requested") -> None:
     if not _quit_event.is_set():
         _quit_reason = reason
         log.info("quit requested (%s)", reason)
+        if _service is not None:
+            _service.stopping()
         _quit_event.set()
+
+
+def notify_ready(status: str = "") -> None:
+    """Tell the service manager (if any) that the app's windows are up: READY=1."""
+    if _service is not None:
+        _service.ready(status)
 
 
 def quit_requested() -> bool:
@@ -127,14 +141,17 @@ def run_app(
         return 2
 
     async def runner() -> int:
-        global _quit_event  # noqa: PLW0603
+        global _quit_event, _service  # noqa: PLW0603
         _quit_event = asyncio.Event()
+        _service = ServiceNotifier()
         bridge = _SignalBridge()
         app.lastWindowClosed.connect(lambda: request_quit("last window closed"))
         try:
             return await main(app)
         finally:
             bridge.close()
+            _service.close()
+            _service = None
 
     _quit_reason = None
     try:
