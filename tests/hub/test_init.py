@@ -1,0 +1,106 @@
+"""`vw-hub init`'s layouts and listening address, `db upgrade`/`db current`, `--version`."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+from pathlib import Path
+
+from sqlalchemy import text
+
+from backoffice_console.hub import __version__
+from backoffice_console.hub.core.config import load_hub_config
+from backoffice_console.hub.db import Database
+from backoffice_console.hub.provision import prepare_dir
+from backoffice_console.hub.server import start
+from tests.hub.test_cli import vw_hub
+
+COMMANDS = [
+    "init", "add-user", "enroll-code", "import-catalogue", "serve", "db", "backup-key",
+    "backup", "restore",
+]  # fmt: skip
+
+
+async def test_every_command_answers_version() -> None:
+    for args in ([], *([c] for c in COMMANDS)):
+        rc, out, err = await vw_hub(*args, "--version")
+        assert (rc, out.strip()) == (0, f"vw-hub {__version__}"), (args, err)
+
+
+def _bound_hosts(runner: object) -> set[str]:
+    return {str(ipaddress.ip_address(a[0])) for a in runner.addresses}  # type: ignore[attr-defined]
+
+
+async def test_init_with_a_hostname_listens_on_every_address(tmp_path: Path) -> None:
+    config = prepare_dir(tmp_path / "public", ["hub.centre.example"], port=0)
+    assert config.listen_host == "*"
+    runner, url = await start(config, 0)
+    try:
+        bound = _bound_hosts(runner)
+        assert bound & {"0.0.0.0", "::"}, bound  # the unspecified address, not loopback
+        assert url.startswith("https://127.0.0.1:")
+    finally:
+        await runner.cleanup()
+
+    local = prepare_dir(tmp_path / "local", [], port=0)
+    runner, _ = await start(local, 0)
+    try:
+        assert _bound_hosts(runner) == {"127.0.0.1"}
+    finally:
+        await runner.cleanup()
+
+    chosen = prepare_dir(tmp_path / "chosen", ["hub.centre.example"], port=0, listen="127.0.0.1")
+    assert chosen.listen_host == "127.0.0.1"
+
+
+async def test_packaged_layout_and_journal_only(tmp_path: Path) -> None:
+    etc, lib, logs = tmp_path / "etc", tmp_path / "lib", tmp_path / "log"
+    old = os.umask(0o022)
+    try:
+        rc, _, err = await vw_hub(
+            "init", "--config-dir", str(etc), "--state-dir", str(lib), "--log-dir", str(logs),
+            "--hostname", "hub.centre.example", "--port", "0",
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert rc == 0, err
+    assert {p.name for p in etc.iterdir()} == {"hub.toml"}
+    assert stat.S_IMODE((etc / "hub.toml").stat().st_mode) == 0o640
+    config = load_hub_config(etc / "hub.toml")
+    assert config.state_dir == lib and config.log_dir == logs
+    assert config.tls_cert == lib / "tls" / "server.pem"
+    assert config.identity_key_file == lib / "keys" / "identity.key"
+    assert config.sms_outbox.parent.parent == lib
+    assert stat.S_IMODE((lib / "hub.sqlite3").stat().st_mode) == 0o600
+    assert config.db_url.endswith(str(lib / "hub.sqlite3"))
+
+    rc, _, err = await vw_hub(
+        "init", "--config-dir", str(tmp_path / "etc2"), "--state-dir", str(tmp_path / "lib2"),
+        "--log-dir", "journal",
+    )  # fmt: skip
+    assert rc == 0, err
+    assert load_hub_config(tmp_path / "etc2" / "hub.toml").log_dir is None
+
+    rc, _, err = await vw_hub("init", "--dir", str(tmp_path / "x"), "--state-dir", str(lib))
+    assert rc == 2 and "--dir" in err
+
+
+async def test_db_current_and_upgrade(tmp_path: Path) -> None:
+    config = prepare_dir(tmp_path / "hub", [], port=0)  # no database yet
+    path = str(config.config_dir / "hub.toml")
+    rc, out, _ = await vw_hub("--config", path, "db", "current")
+    assert rc == 3 and out.startswith("empty (never migrated)")
+    rc, out, err = await vw_hub("--config", path, "db", "upgrade")
+    assert rc == 0 and "(up to date)" in out, err
+    head = out.split()[0]
+    db = Database(config.db_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    finally:
+        await db.dispose()
+    rc, out, _ = await vw_hub("--config", path, "db", "current")
+    assert rc == 3 and out.startswith("0009 (behind") and head in out
+    rc, out, _ = await vw_hub("--config", path, "db", "upgrade")
+    assert rc == 0 and out.startswith(f"{head} (up to date)")
