@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -11,6 +14,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 from prometheus_client.parser import text_string_to_metric_families
 
+from backoffice_console.hub.metrics import METRICS_KEY
 from backoffice_console.hub.metrics.routes import _allowed
 from shared.hubclient import HubRequestError
 from shared.protocol import (
@@ -133,3 +137,20 @@ async def test_metrics_access_beyond_loopback_needs_a_network_or_a_token(hub: Hu
     config.metrics_allow = ["10.1.0.0/16"]
     assert _allowed(_request(hub, "10.1.2.3"))
     assert not _allowed(_request(hub, "10.2.0.1"))
+
+
+def test_grafana_dashboard_reads_only_metrics_the_hub_exposes(hub: HubHarness) -> None:
+    """Every query of installer/grafana/ names a metric family `/metrics` has."""
+    path = Path(__file__).resolve().parents[3] / "installer" / "grafana" / "vw-hub-dashboard.json"
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
+    assert dashboard["__inputs"][0]["pluginId"] == "prometheus"
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bvw_hub_[a-z_]+", target["expr"])
+    }
+    covered = {re.sub(r"_(total|bucket|count|sum)$", "", n) for n in used}
+    families = {f.name for f in hub.app[METRICS_KEY].registry.collect()}
+    assert covered <= families, covered - families  # no panel reads a metric that is not there
+    assert families <= covered, families - covered  # every metric has a panel
