@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import os
+import pwd
 import sys
 from pathlib import Path
 
@@ -146,6 +147,11 @@ def _layout(args: argparse.Namespace) -> Path | Layout:
 def _offline(args: argparse.Namespace) -> int | None:
     """The commands that need no hub.toml; None when `args` is another command."""
     if args.command == "init":
+        if args.owner is not None:
+            try:
+                pwd.getpwnam(args.owner)  # before anything is written
+            except KeyError:
+                raise ConfigError(f"--owner: no user named {args.owner!r}") from None
         path = provision.init_dir(
             _layout(args), args.hostname, args.port, listen=args.listen, owner=args.owner
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import pwd
 import stat
 from pathlib import Path
 
@@ -104,3 +105,24 @@ async def test_db_current_and_upgrade(tmp_path: Path) -> None:
     assert rc == 3 and out.startswith("0009 (behind") and head in out
     rc, out, _ = await vw_hub("--config", path, "db", "upgrade")
     assert rc == 0 and out.startswith(f"{head} (up to date)")
+
+
+async def test_init_hands_state_and_logs_to_the_service_user(tmp_path: Path) -> None:
+    # As root (the package's postinst) the files go to an unprivileged user; as anyone
+    # else to that same user (chown to oneself), so the test runs either way.
+    owner = "nobody" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    entry = pwd.getpwnam(owner)
+    etc, lib, logs = tmp_path / "etc", tmp_path / "lib", tmp_path / "log"
+    rc, _, err = await vw_hub(
+        "init", "--config-dir", str(etc), "--state-dir", str(lib), "--log-dir", str(logs),
+        "--owner", owner,
+    )  # fmt: skip
+    assert rc == 0, err
+    for path in (lib, *lib.rglob("*"), logs):
+        assert (path.stat().st_uid, path.stat().st_gid) == (entry.pw_uid, entry.pw_gid), path
+    config = (etc / "hub.toml").stat()
+    assert (config.st_uid, config.st_gid) == (0 if os.geteuid() == 0 else config.st_uid,
+                                              entry.pw_gid)  # fmt: skip
+    rc, _, err = await vw_hub("init", "--dir", str(tmp_path / "x"), "--owner", "no-such-user-vw")
+    assert rc == 2 and "no user named 'no-such-user-vw'" in err
+    assert not (tmp_path / "x").exists()  # refused before anything was written

@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from shared.hubclient import make_ssl_context
+from shared.hubclient import HubClient, make_ssl_context
 from tests.hub.test_cli import vw_hub
 
 WAIT = 30.0
@@ -71,6 +71,10 @@ def notify(tmp_path: Path) -> NotifySocket:
     sock = NotifySocket(tmp_path / "notify.sock")
     yield sock  # type: ignore[misc]
     sock.sock.close()
+
+
+async def _ignore(_: object) -> None:
+    return None
 
 
 def _mode(path: Path) -> int:
@@ -142,6 +146,11 @@ async def test_ready_watchdog_freeze_and_stopping(
 async def test_files_are_private_under_umask_022_and_logs_are_json(
     hub_home: Path, notify: NotifySocket
 ) -> None:
+    rc, out, err = await vw_hub(
+        "--config", str(hub_home / "hub.toml"), "enroll-code", "--point", "东湖社区",
+        "--kiosk-name", "K1",
+    )  # fmt: skip
+    assert rc == 0, err
     proc = await _serve(
         hub_home,
         {
@@ -151,6 +160,11 @@ async def test_files_are_private_under_umask_022_and_logs_are_json(
     )
     try:
         url = (await notify.until("READY=1"))[-1].split("listening on ", 1)[1]
+        client = HubClient(url, hub_home / "tls" / "ca.pem", _ignore)
+        try:
+            await asyncio.wait_for(client.enroll(out.strip(), "K1"), WAIT)  # an audited action
+        finally:
+            await client.close()
         ssl = make_ssl_context(hub_home / "tls" / "ca.pem")
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl)) as http:
             bad = {"username": "nobody", "password": "110101199003077777"}
@@ -182,6 +196,7 @@ async def test_files_are_private_under_umask_022_and_logs_are_json(
     assert any(r["message"].startswith("listening on") for r in records)
     security = (logs / "hub-security.log").read_text()
     assert "failed login" in security
+    assert "audit device.enroll by" in security  # every audit row is copied there
     assert "110101199003077777" not in (logs / "hub.log").read_text() + security
 
 
