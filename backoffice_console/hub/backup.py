@@ -31,7 +31,7 @@ from sqlalchemy import make_url
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.db.engine import sqlite_file
 from backoffice_console.hub.provision import CONFIG_NAME
-from backoffice_console.hub.sealed_stream import SealError, read_key_file, seal, unseal
+from backoffice_console.hub.sealed_stream import SealError, SealingWriter, read_key_file, unseal
 from shared.private_files import PRIVATE, ensure_private, open_private
 
 PREFIX = "vw-hub-backup-"
@@ -110,34 +110,39 @@ def _state_files(config: HubConfig) -> dict[str, Path]:
 
 
 def backup(config: HubConfig, to: Path, key_file: Path, keep: int | None) -> Path:
-    """Write one sealed backup into `to` (keeping the newest `keep`); returns its path."""
+    """Write one sealed backup into `to` (keeping the newest `keep`); returns its path.
+
+    Only ciphertext reaches `to` (which may be a share): the database copy is made in a
+    private folder beside the state, and the archive is sealed as it is written.
+    """
     key = read_key_file(key_file)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    to.mkdir(parents=True, exist_ok=True)
     final = to / f"{PREFIX}{stamp}{SUFFIX}"
-    with _workdir(to) as work:
+    partial = to / f".{final.name}.part"
+    with _workdir(config.state_dir) as work:
         database = _copy_database(config, work)
-        manifest = {
-            "format": 1,
-            "created": stamp,
-            "database": database,
-            "files": sorted(_state_files(config)),
-        }
-        archive = work / "backup.tar"
-        with tarfile.open(archive, "w") as tar:
-            tar.add(work / database, arcname=database)
-            for name, path in _state_files(config).items():
-                tar.add(path, arcname=name)
-            info = tarfile.TarInfo("manifest.json")
-            body = json.dumps(manifest, indent=1).encode()
-            info.size = len(body)
-            tar.addfile(info, io.BytesIO(body))
-        partial = work / (final.name + ".part")
+        files = _state_files(config)
+        manifest = {"format": 1, "created": stamp, "database": database, "files": sorted(files)}
         fd = open_private(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
-        with os.fdopen(fd, "wb") as out, archive.open("rb") as plain:
-            seal(key, plain, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, final)  # a backup is either whole or absent
+        try:
+            with os.fdopen(fd, "wb") as out:
+                with (
+                    SealingWriter(key, out) as sealed,
+                    tarfile.open(fileobj=sealed, mode="w|") as tar,
+                ):
+                    tar.add(work / database, arcname=database)
+                    for name, path in files.items():
+                        tar.add(path, arcname=name)
+                    info = tarfile.TarInfo("manifest.json")
+                    body = json.dumps(manifest, indent=1).encode()
+                    info.size = len(body)
+                    tar.addfile(info, io.BytesIO(body))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, final)  # a backup is either whole or absent
+        finally:
+            partial.unlink(missing_ok=True)
     if keep is not None:
         prune(to, keep)
     return final

@@ -15,10 +15,12 @@ base64 in a key file (`vw-hub backup-key`), which must be stored away from the b
 from __future__ import annotations
 
 import base64
+import io
 import os
 import secrets
+import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -64,21 +66,48 @@ def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
 
 
 def seal(key: bytes, source: BinaryIO, target: BinaryIO) -> None:
-    """Encrypt `source` into `target`."""
-    aead = AESGCM(key)
-    prefix = secrets.token_bytes(_PREFIX)
-    target.write(MAGIC + prefix)
-    header = MAGIC + prefix
-    counter = 0
-    chunk = source.read(CHUNK)
-    while True:
-        following = source.read(CHUNK)
-        last = not following
-        target.write(aead.encrypt(_nonce(prefix, counter, last), chunk, header))
-        if last:
-            return
-        counter += 1
-        chunk = following
+    """Encrypt all of `source` into `target`."""
+    with SealingWriter(key, target) as sealed:
+        shutil.copyfileobj(source, sealed, CHUNK)
+
+
+class SealingWriter(io.RawIOBase):
+    """A write-only file whose bytes reach `target` sealed (for `tarfile` in stream mode).
+
+    Plaintext is held one chunk at a time in memory, never written anywhere; `close()`
+    seals the last chunk (the file is incomplete, and refused by `unseal`, until then).
+    """
+
+    def __init__(self, key: bytes, target: BinaryIO) -> None:
+        super().__init__()
+        self._aead = AESGCM(key)
+        self._prefix = secrets.token_bytes(_PREFIX)
+        self._header = MAGIC + self._prefix
+        self._target = target
+        self._buffer = bytearray()
+        self._counter = 0
+        target.write(self._header)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._buffer += data
+        while len(self._buffer) > CHUNK:  # more follows this chunk: not the last
+            self._emit(bytes(self._buffer[:CHUNK]), last=False)
+            del self._buffer[:CHUNK]
+        return len(data)
+
+    def _emit(self, chunk: bytes, last: bool) -> None:
+        nonce = _nonce(self._prefix, self._counter, last)
+        self._target.write(self._aead.encrypt(nonce, chunk, self._header))
+        self._counter += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._emit(bytes(self._buffer), last=True)
+            self._buffer.clear()
+        super().close()
 
 
 def unseal(key: bytes, source: BinaryIO, target: BinaryIO) -> None:
