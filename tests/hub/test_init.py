@@ -8,25 +8,37 @@ import pwd
 import stat
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
 
 from backoffice_console.hub import __version__
+from backoffice_console.hub.__main__ import run
 from backoffice_console.hub.core.config import load_hub_config
-from backoffice_console.hub.db import Database
+from backoffice_console.hub.db import Database, head_revision, migrate
 from backoffice_console.hub.provision import prepare_dir
 from backoffice_console.hub.server import start
 from tests.hub.test_cli import vw_hub
 
+PREVIOUS = "0009"
+"""The revision before the newest: what an older hub's database is at."""
 COMMANDS = [
     "init", "add-user", "enroll-code", "import-catalogue", "serve", "db", "backup-key",
     "backup", "restore",
 ]  # fmt: skip
 
 
-async def test_every_command_answers_version() -> None:
-    for args in ([], *([c] for c in COMMANDS)):
-        rc, out, err = await vw_hub(*args, "--version")
-        assert (rc, out.strip()) == (0, f"vw-hub {__version__}"), (args, err)
+async def test_every_command_answers_version(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = await vw_hub("--version")  # the real entry point, once
+    assert (rc, out.strip()) == (0, f"vw-hub {__version__}"), err
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for command in COMMANDS:  # each command's own --version, in-process (same parser)
+        try:
+            with pytest.raises(SystemExit) as done:
+                run([command, "--version"])
+        finally:
+            os.umask(umask)  # `run` tightens the process's umask
+        assert done.value.code == 0
+        assert capsys.readouterr().out.strip() == f"vw-hub {__version__}", command
 
 
 def _bound_hosts(runner: object) -> set[str]:
@@ -92,18 +104,17 @@ async def test_db_current_and_upgrade(tmp_path: Path) -> None:
     path = str(config.config_dir / "hub.toml")
     rc, out, _ = await vw_hub("--config", path, "db", "current")
     assert rc == 3 and out.startswith("empty (never migrated)")
-    rc, out, err = await vw_hub("--config", path, "db", "upgrade")
-    assert rc == 0 and "(up to date)" in out, err
-    head = out.split()[0]
+    head = head_revision()
     db = Database(config.db_url)
     try:
-        async with db.engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+        await migrate(db.engine, PREVIOUS)  # a database an older hub left
     finally:
         await db.dispose()
     rc, out, _ = await vw_hub("--config", path, "db", "current")
-    assert rc == 3 and out.startswith("0009 (behind") and head in out
-    rc, out, _ = await vw_hub("--config", path, "db", "upgrade")
+    assert rc == 3 and out.startswith(f"{PREVIOUS} (behind") and head in out
+    rc, out, err = await vw_hub("--config", path, "db", "upgrade")
+    assert rc == 0 and out.startswith(f"{head} (up to date)"), err
+    rc, out, _ = await vw_hub("--config", path, "db", "current")
     assert rc == 0 and out.startswith(f"{head} (up to date)")
 
 
