@@ -92,8 +92,11 @@ def init_dir(
 
 
 def give_to(owner: str, config: HubConfig) -> None:
-    """Hand the hub's state and logs to `owner`, hub.toml to root and the owner's group."""
+    """Hand the hub's state and logs to `owner`; hub.toml and its folder to root and its group."""
     entry = pwd.getpwnam(owner)
+    # The service reads hub.toml but may not change it: root's, readable by its group.
+    os.chown(config.config_dir, 0, entry.pw_gid)
+    os.chmod(config.config_dir, 0o750)
     os.chown(config.config_dir / CONFIG_NAME, 0, entry.pw_gid)
     for top in (config.state_dir, config.log_dir):
         if top is None:

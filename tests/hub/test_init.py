@@ -131,9 +131,10 @@ async def test_init_hands_state_and_logs_to_the_service_user(tmp_path: Path) -> 
     assert rc == 0, err
     for path in (lib, *lib.rglob("*"), logs):
         assert (path.stat().st_uid, path.stat().st_gid) == (entry.pw_uid, entry.pw_gid), path
-    config = (etc / "hub.toml").stat()
-    assert (config.st_uid, config.st_gid) == (0 if os.geteuid() == 0 else config.st_uid,
-                                              entry.pw_gid)  # fmt: skip
+    for path in (etc, etc / "hub.toml"):  # the service reads its config, may not change it
+        found = path.stat()
+        assert (found.st_uid, found.st_gid) == (os.geteuid(), entry.pw_gid), path
+    assert stat.S_IMODE(etc.stat().st_mode) == 0o750
     rc, _, err = await vw_hub("init", "--dir", str(tmp_path / "x"), "--owner", "no-such-user-vw")
     assert rc == 2 and "no user named 'no-such-user-vw'" in err
     assert not (tmp_path / "x").exists()  # refused before anything was written
