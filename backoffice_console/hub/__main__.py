@@ -120,7 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add("restore", help="bring a backup back into a new folder")
     restore.add_argument("--from", dest="source", type=Path, required=True)
     restore.add_argument("--key-file", type=Path, required=True)
-    restore.add_argument("--dir", type=Path, required=True, help="a new (empty) hub folder")
+    restore.add_argument("--dir", type=Path, help="a new hub folder (else the packaged folders)")
+    restore.add_argument("--config-dir", type=Path, help=f"default {PACKAGED.config_dir}")
+    restore.add_argument("--state-dir", type=Path, help=f"default {PACKAGED.state_dir}")
+    restore.add_argument("--log-dir", help=f"default {PACKAGED.log_dir}; 'journal': none")
+    restore.add_argument("--owner", help="system user the service runs as (restore run as root)")
     restore.add_argument("--database-url", help="an empty PostgreSQL database (PostgreSQL backups)")
     return parser
 
@@ -144,14 +148,19 @@ def _layout(args: argparse.Namespace) -> Path | Layout:
     )
 
 
+def _check_owner(owner: str | None) -> None:
+    """Refuse an unknown `--owner` before anything is written."""
+    if owner is not None:
+        try:
+            pwd.getpwnam(owner)
+        except KeyError:
+            raise ConfigError(f"--owner: no user named {owner!r}") from None
+
+
 def _offline(args: argparse.Namespace) -> int | None:
     """The commands that need no hub.toml; None when `args` is another command."""
     if args.command == "init":
-        if args.owner is not None:
-            try:
-                pwd.getpwnam(args.owner)  # before anything is written
-            except KeyError:
-                raise ConfigError(f"--owner: no user named {args.owner!r}") from None
+        _check_owner(args.owner)
         path = provision.init_dir(
             _layout(args), args.hostname, args.port, listen=args.listen, owner=args.owner
         )
@@ -164,8 +173,11 @@ def _offline(args: argparse.Namespace) -> int | None:
         print(f"backup key written to {args.file}; keep a copy away from the hub")
         return 0
     if args.command == "restore":
-        path = restore(args.source, args.key_file, args.dir, args.database_url)
-        print(f"restored into {path.parent}; start it with: vw-hub --config {path} serve")
+        _check_owner(args.owner)
+        path = restore(args.source, args.key_file, _layout(args), args.database_url)
+        if args.owner is not None:
+            provision.give_to(args.owner, load_hub_config(path))
+        print(f"restored; start it with: vw-hub --config {path} serve")
         return 0
     return None
 

@@ -28,11 +28,11 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from backoffice_console.hub.core.config import HubConfig
+from backoffice_console.hub.core.config import HubConfig, Layout
 from backoffice_console.hub.db.engine import sqlite_file
 from backoffice_console.hub.provision import CONFIG_NAME
 from backoffice_console.hub.sealed_stream import SealError, SealingWriter, read_key_file, unseal
-from shared.private_files import PRIVATE, ensure_private, open_private
+from shared.private_files import GROUP_READ, PRIVATE, ensure_private, open_private
 
 PREFIX = "vw-hub-backup-"
 SUFFIX = ".vwbak"
@@ -157,8 +157,8 @@ def prune(folder: Path, keep: int) -> list[Path]:
     return old
 
 
-def _restored_config(original: str, database_url: str | None) -> str:
-    """hub.toml for the restored folder: state beside it, logs in `log`, the new database."""
+def _restored_config(original: str, layout: Layout, database_url: str | None) -> str:
+    """hub.toml for the restored hub: its own state and log folders, the new database."""
     lines = [
         line
         for line in original.splitlines()
@@ -166,59 +166,76 @@ def _restored_config(original: str, database_url: str | None) -> str:
         not in {"state_dir", "log_dir", "database_url", "config_dir", *_STATE_KEYS}
     ]
     head = [
-        "# Restored from a backup: state beside this file.",
+        "# Restored from a backup.",
         'tls_cert = "tls/server.pem"',
         'tls_key = "tls/server.key"',
         'identity_key_file = "keys/identity.key"',
         'sms_outbox = "var/sms-outbox.jsonl"',
-        'log_dir = "log"',
     ]
+    state = layout.state_for_config()
+    if state is not None:
+        head.append(f"state_dir = {json.dumps(str(state))}")
+    logs = layout.log_for_config()
+    head.append("log_dir = " + ('""' if logs == "journal" else json.dumps(str(logs or "log"))))
     if database_url is not None:
         head.append(f"database_url = {json.dumps(database_url)}")
     return "\n".join(head + lines) + "\n"
 
 
-def restore(source: Path, key_file: Path, directory: Path, database_url: str | None) -> Path:
-    """Bring a backup back into the new folder `directory`; returns its hub.toml."""
+def _refuse_existing(layout: Layout) -> None:
+    """A restore never writes over a hub: hub.toml absent, the state folder empty."""
+    config_path = layout.config_dir / CONFIG_NAME
+    if config_path.exists():
+        raise BackupError(f"{config_path} exists; restore only into a new hub")
+    if layout.state_dir.exists() and any(layout.state_dir.iterdir()):
+        raise BackupError(f"{layout.state_dir} is not empty; restore only into a new folder")
+
+
+def restore(source: Path, key_file: Path, layout: Path | Layout, database_url: str | None) -> Path:
+    """Bring a backup back as a new hub (one folder, or the packaged folders); its hub.toml."""
+    layout = layout if isinstance(layout, Layout) else Layout.single(layout)
     key = read_key_file(key_file)
-    if directory.exists() and any(directory.iterdir()):
-        raise BackupError(f"{directory} is not empty; restore only into a new folder")
-    directory.mkdir(parents=True, exist_ok=True, mode=0o750)
-    with _workdir(directory.parent) as work:
+    if not source.is_file():
+        raise BackupError(f"{source} does not exist")
+    _refuse_existing(layout)
+    layout.state_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
+    with _workdir(layout.state_dir) as work:
         archive = work / "backup.tar"
         fd = open_private(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
-        try:
-            with os.fdopen(fd, "wb") as plain, source.open("rb") as sealed:
-                unseal(key, sealed, plain)
-        except FileNotFoundError:
-            raise BackupError(f"{source} does not exist") from None
+        with os.fdopen(fd, "wb") as plain, source.open("rb") as sealed:
+            unseal(key, sealed, plain)
         unpacked = work / "unpacked"
         with tarfile.open(archive) as tar:
             tar.extractall(unpacked, filter="data")  # refuses absolute paths and ".."
+        archive.unlink()
         manifest = json.loads((unpacked / "manifest.json").read_text(encoding="utf-8"))
         database = str(manifest["database"])
+        # Every refusal before the first file is written: a refused restore leaves nothing.
         if database.endswith(".pgdump") and database_url is None:
             raise BackupError("this backup is of PostgreSQL: give --database-url of an empty one")
+        if database.endswith(".sqlite3") and database_url is not None:
+            raise BackupError("a SQLite backup restores to SQLite; leave out --database-url")
+        if database.endswith(".pgdump"):
+            assert database_url is not None
+            _pg_restore(unpacked / database, database_url)
+        else:
+            target = HubConfig.sqlite_path(layout.state_dir)
+            ensure_private(target)
+            shutil.copyfile(unpacked / database, target)
         for item in (unpacked / "state").rglob("*"):
             if item.is_file():
-                target = directory / item.relative_to(unpacked / "state")
+                target = layout.state_dir / item.relative_to(unpacked / "state")
                 target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 shutil.copyfile(item, target)
                 os.chmod(target, PRIVATE)
-        if database.endswith(".sqlite3"):
-            target = HubConfig.sqlite_path(directory)
-            ensure_private(target)
-            shutil.copyfile(unpacked / database, target)
-            if database_url is not None:
-                raise BackupError("a SQLite backup restores to SQLite; leave out --database-url")
-        else:
-            assert database_url is not None
-            _pg_restore(unpacked / database, database_url)
+        if layout.log_dir is not None:
+            layout.log_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
         original = (unpacked / "config" / CONFIG_NAME).read_text(encoding="utf-8")
-        config_path = directory / CONFIG_NAME
-        fd = open_private(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        layout.config_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
+        config_path = layout.config_dir / CONFIG_NAME
+        fd = open_private(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, GROUP_READ)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(_restored_config(original, database_url))
+            out.write(_restored_config(original, layout, database_url))
     return config_path
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
 import stat
 from pathlib import Path
 
 import pytest
 
+from backoffice_console.hub.core.config import load_hub_config
 from backoffice_console.hub.provision import prepare_dir
 from shared.protocol import DeviceCommand, IdentityReport, Role
 from tests.hub.identity.test_routes import in_call
@@ -110,9 +112,23 @@ async def test_backup_restore_on_sqlite(tmp_path: Path) -> None:
     rc, _, err = await vw_hub(
         "restore", "--from", str(newest), "--key-file", str(key), "--dir", str(new)
     )
-    assert rc == 1 and "not empty" in err  # never over an existing hub
+    assert rc == 1 and "restore only into a new hub" in err  # never over an existing hub
     async with running_hub(new) as hub:
         await _served(hub, sid, old)
+
+    # The packaged folders of a new machine, handed to the service's user.
+    owner = "nobody" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    etc, lib, logs = tmp_path / "etc", tmp_path / "lib", tmp_path / "log"
+    rc, _, err = await vw_hub(
+        "restore", "--from", str(newest), "--key-file", str(key), "--config-dir", str(etc),
+        "--state-dir", str(lib), "--log-dir", str(logs), "--owner", owner,
+    )  # fmt: skip
+    assert rc == 0, err
+    config = load_hub_config(etc / "hub.toml")
+    assert (config.state_dir, config.log_dir) == (lib, logs)
+    assert config.db_url.endswith(str(lib / "hub.sqlite3"))
+    assert config.identity_key_file.read_bytes() == (new / "keys/identity.key").read_bytes()
+    assert (lib / "hub.sqlite3").stat().st_uid == pwd.getpwnam(owner).pw_uid
 
 
 async def test_backup_restore_on_postgres(
