@@ -170,6 +170,9 @@ async def test_files_are_private_under_umask_022_and_logs_are_json(
             bad = {"username": "nobody", "password": "110101199003077777"}
             async with http.post(f"{url}/api/v1/auth/login", json=bad) as resp:
                 assert resp.status == 401
+        for extra in ("-wal", "-shm"):  # present while the hub holds the database open
+            path = hub_home / f"hub.sqlite3{extra}"
+            assert _mode(path) == 0o600, f"{path}: {oct(_mode(path))}"
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), WAIT) == 0
     finally:
@@ -184,10 +187,6 @@ async def test_files_are_private_under_umask_022_and_logs_are_json(
     ]
     for path in private:
         assert _mode(path) == 0o600, f"{path}: {oct(_mode(path))}"
-    for extra in ("-wal", "-shm"):
-        path = hub_home / f"hub.sqlite3{extra}"
-        if path.exists():  # a clean shutdown may fold the WAL back
-            assert _mode(path) == 0o600, f"{path}: {oct(_mode(path))}"
     logs = hub_home / "log"
     assert _mode(logs / "hub.log") == 0o640
     assert _mode(logs / "hub-security.log") == 0o640
