@@ -12,7 +12,7 @@ from backoffice_console.hub.calls import CallStateReported, CallTaken, DeviceRel
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import Raw, wire
-from backoffice_console.hub.core.ws import Connected, Disconnected
+from backoffice_console.hub.core.ws import Connected, Disconnected, MessageRefused
 from backoffice_console.hub.fleet import FLEET_KEY
 from backoffice_console.hub.metrics.service import CONTENT_TYPE, METRICS_KEY, HubMetrics
 from backoffice_console.hub.metrics.store import MetricsStore
@@ -82,6 +82,7 @@ def setup(app: web.Application) -> None:
     app[METRICS_KEY] = hub_metrics
     core.bus.subscribe(Connected, hub_metrics.on_connected)
     core.bus.subscribe(Disconnected, hub_metrics.on_disconnected)
+    core.bus.subscribe(MessageRefused, hub_metrics.on_refused)
     core.bus.subscribe(CallTaken, hub_metrics.on_call_taken)
     core.bus.subscribe(CallStateReported, hub_metrics.on_call_state)
     core.bus.subscribe(DeviceRelayed, hub_metrics.on_device)

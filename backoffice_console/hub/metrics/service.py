@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from backoffice_console.hub.calls import CallStateReported, CallTaken, DeviceRelayed
 from backoffice_console.hub.core.connections import Registry
-from backoffice_console.hub.core.ws import Connected, Disconnected
+from backoffice_console.hub.core.ws import Connected, Disconnected, MessageRefused
 from backoffice_console.hub.fleet import Fleet
 from backoffice_console.hub.metrics.store import MetricsStore
 from shared.protocol import DeviceCommand, DeviceFailed, DeviceProgress, Role
@@ -72,6 +72,10 @@ class HubMetrics:
             "vw_hub_websocket_errors", "Websockets that ended abnormally, by close code",
             ["code"], registry=r,
         )  # fmt: skip
+        self.ws_refused = Counter(
+            "vw_hub_websocket_refused", "Websocket messages answered with an error, by code",
+            ["code"], registry=r,
+        )  # fmt: skip
 
     # --- events ------------------------------------------------------------------
 
@@ -84,6 +88,10 @@ class HubMetrics:
         code = event.conn.ws.close_code
         if code is None or code not in _NORMAL_CLOSE:
             self.ws_errors.labels(str(code) if code is not None else "none").inc()
+
+    async def on_refused(self, event: MessageRefused) -> None:
+        """A websocket message was refused (malformed, unauthorised, out of order)."""
+        self.ws_refused.labels(event.code).inc()
 
     async def on_call_taken(self, event: CallTaken) -> None:
         """A ticket was taken: how long it had waited."""

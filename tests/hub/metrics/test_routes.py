@@ -98,6 +98,10 @@ async def test_metrics_follow_real_calls_pages_prints_health_and_errors(hub: Hub
     token = other.client._token
     assert token is not None
     raw = await hub.raw_ws(token)
+    await raw.send_str('{"type": "no.such.message", "v": 1}')
+    async with asyncio.timeout(WAIT):
+        while (await raw.receive_json())["type"] != "error":  # after welcome and status
+            pass
     await raw.close(code=4000)
     await close_raw(raw)
 
@@ -115,6 +119,8 @@ async def test_metrics_follow_real_calls_pages_prints_health_and_errors(hub: Hub
     assert value(samples, "vw_hub_connected_clients", kind="kiosk") >= 2
     errors = {k: v for k, v in samples.items() if k[0] == "vw_hub_websocket_errors_total"}
     assert sum(errors.values()) >= 1, errors
+    refused = {k: v for k, v in samples.items() if k[0] == "vw_hub_websocket_refused_total"}
+    assert sum(refused.values()) == 1, refused
 
 
 def _request(hub: HubHarness, peer: str, token: str = "") -> Any:
