@@ -55,6 +55,8 @@ class KioskRow:
     online: bool
     since: datetime | None
     failed: tuple[str, ...]
+    version: str | None = None
+    """Its software version, from its latest health report (None: never reported)."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,19 @@ class PointRow:
             return "fault"
         return "ok"
 
+    def versions(self, unknown: str) -> str:
+        """The kiosks' software versions: one when they agree, else each kiosk's."""
+        found = [k.version or unknown for k in self.kiosks]
+        if len(set(found)) <= 1:
+            return found[0] if found else ""
+        return "、".join(f"{k.name} {v}" for k, v in zip(self.kiosks, found, strict=True))
+
     @classmethod
     def of(cls, point: OverviewPoint) -> PointRow:
         """One overview entry."""
         kiosks = tuple(
-            KioskRow(k.id, k.name, k.online, k.since, tuple(k.failed)) for k in point.kiosks
+            KioskRow(k.id, k.name, k.online, k.since, tuple(k.failed), k.version)
+            for k in point.kiosks
         )
         return cls(
             point_id=point.point_id,

@@ -16,6 +16,7 @@ from backoffice_console.hub import (
     fleet,
     identity,
     materials,
+    metrics,
     reports,
     routing,
 )
@@ -37,6 +38,7 @@ DOMAINS: tuple[Domain, ...] = (
     callbacks.DOMAIN,
     reports.DOMAIN,
     fleet.DOMAIN,
+    metrics.DOMAIN,
 )
 """Every domain of the hub (`set_up` orders them by what each needs)."""
 

@@ -12,7 +12,8 @@ import sys
 from aiohttp import web
 
 from backoffice_console.hub.app import build_app
-from backoffice_console.hub.core.config import HubConfig
+from backoffice_console.hub.core.config import ALL_ADDRESSES, HubConfig
+from backoffice_console.hub.supervision import Supervision
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,11 @@ async def start(config: HubConfig, port: int | None = None) -> tuple[web.AppRunn
     )
     await runner.setup()
     try:
+        # None makes asyncio bind every address of every family (IPv4 and IPv6).
+        host = None if config.listen_host == ALL_ADDRESSES else config.listen_host
         site = web.TCPSite(
             runner,
-            config.listen_host,
+            host,
             config.listen_port if port is None else port,
             ssl_context=server_ssl_context(config),
         )
@@ -50,21 +53,30 @@ async def start(config: HubConfig, port: int | None = None) -> tuple[web.AppRunn
         await runner.cleanup()
         raise
     bound = runner.addresses[0][1]
-    return runner, url_of("https" if config.tls else "http", config.listen_host, bound)
+    # Listening everywhere includes loopback, the address a local client can always use.
+    local = "127.0.0.1" if host is None else config.listen_host
+    return runner, url_of("https" if config.tls else "http", local, bound)
 
 
 async def serve(config: HubConfig, port: int | None = None) -> None:
-    """Serve until SIGTERM or SIGINT; prints `listening on URL` once ready."""
+    """Serve until SIGTERM or SIGINT; prints `listening on URL` once ready.
+
+    Under systemd (`Type=notify`) it also sends READY=1 once listening, WATCHDOG=1 from
+    its loop while it runs and STOPPING=1 when asked to stop.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runner, url = await start(config, port)
-    log.info("listening on %s", url)
+    supervision = Supervision()
+    log.info("listening on %s (addresses %s)", url, runner.addresses)
     print(f"listening on {url}", flush=True)
+    supervision.started(url)
     try:
         await stop.wait()
         log.info("stopping")
+        await supervision.stopping()
     finally:
         await runner.cleanup()
         for sig in (signal.SIGTERM, signal.SIGINT):

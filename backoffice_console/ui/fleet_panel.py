@@ -43,6 +43,7 @@ POINT_COLUMNS = (
     "col.offline_since",
     "col.failed",
     "col.orders",
+    "col.version",
 )
 HISTORY_COLUMNS = (
     "history.col.from",
@@ -234,6 +235,7 @@ class FleetPanel(QWidget):
                 offline,
                 "、".join(part_name(p) for p in point.failed_parts),
                 str(point.open_orders),
+                point.versions(t("version.unknown")),
             )
             background, foreground = STATE_COLOURS[point.health]
             for c, text in enumerate(values):

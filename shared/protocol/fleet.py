@@ -290,6 +290,8 @@ class OverviewKiosk(Model):
     failed: list[str]
     """Failed parts of its latest health report."""
     report_at: dt.datetime | None
+    version: Annotated[str, Field(max_length=64)] | None = None
+    """The kiosk's software version, from its latest health report (None: never reported)."""
 
 
 class OverviewPoint(PointVersion):

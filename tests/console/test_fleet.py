@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QTabWidget
 
-from backoffice_console.fleet import FleetController, FleetError
+from backoffice_console.fleet import FleetController, FleetError, KioskRow, PointRow
 from backoffice_console.ui.fleet_tab import FleetTab, install_fleet_tab
 from shared import i18n
 from shared.protocol import Role
@@ -90,6 +90,7 @@ async def test_fleet_tab_shows_offline_first_and_closes_a_printer_order(
     east = [cells(panel.points, r) for r in (1, 2)]
     faulty = next(row for row in east if row[1] == "东湖社区居委会")
     assert faulty[0] == "故障" and faulty[5] == "打印机" and faulty[6] == "1"
+    assert faulty[7] == "1.2.3" and first[7] == "未上报"  # the kiosk's software version
     assert panel.orders.rowCount() == 1
     order = cells(panel.orders, 0)
     assert order[1:3] == ["东湖社区居委会", "打印机"] and "printer offline" in order[3]
@@ -142,3 +143,16 @@ async def test_fleet_tab_shows_offline_first_and_closes_a_printer_order(
     assert offline.panel.message.text() == "未连接中心"
     await tab.close()
     tabs.close()
+
+
+def test_point_versions_one_when_kiosks_agree_else_each() -> None:
+    def row(*kiosks: tuple[str, str | None]) -> PointRow:
+        return PointRow(
+            1, "点", "community", "街道", "", "open",
+            tuple(KioskRow(i, n, True, None, (), v) for i, (n, v) in enumerate(kiosks)),
+            (), 0, None,
+        )  # fmt: skip
+
+    assert row(("K1", "1.2.3"), ("K2", "1.2.3")).versions("未上报") == "1.2.3"
+    assert row(("K1", "1.2.3"), ("K2", None)).versions("未上报") == "K1 1.2.3、K2 未上报"
+    assert row().versions("未上报") == ""

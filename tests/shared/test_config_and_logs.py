@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import stat
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
 from shared.config import ConfigError, load_config
-from shared.logs import RedactingFilter, redact
+from shared.logs import (
+    FILE_BACKUPS,
+    FILE_MAX_BYTES,
+    JournalFormatter,
+    JsonFormatter,
+    PrivateDailyFileHandler,
+    PrivateRotatingFileHandler,
+    RedactingFilter,
+    add_security_log,
+    redact,
+)
 
 
 class _Hub(BaseModel):
@@ -67,3 +80,55 @@ def test_redacting_filter_rewrites_records() -> None:
     RedactingFilter().filter(record)
     assert "11010519491231002X" not in record.getMessage()
     assert "110105********002X" in record.getMessage()
+
+
+def _record(message: str, *args: object, level: int = logging.INFO) -> logging.LogRecord:
+    return logging.LogRecord("vw.test", level, __file__, 1, message, args, None)
+
+
+def test_json_lines_are_one_object_per_record_and_redacted() -> None:
+    line = JsonFormatter("hub").format(_record("read %s", "110101199003077777"))
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "read 110101********7777" and entry["level"] == "INFO"
+    assert entry["process"] == "hub" and entry["logger"] == "vw.test"
+    assert entry["time"].endswith("+00:00")
+
+
+def test_journal_lines_carry_a_priority_and_no_timestamp() -> None:
+    assert JournalFormatter().format(_record("up")) == "<6>vw.test: up"
+    two = JournalFormatter().format(_record("a\nb", level=logging.ERROR))
+    assert two == "<3>vw.test: a\n<3>b"  # every line keeps its priority
+
+
+def test_log_files_are_private_rotate_and_keep_the_security_log_180_days(
+    tmp_path: Path,
+) -> None:
+    old = os.umask(0o022)
+    try:
+        path = add_security_log("hub", tmp_path, 190, ("vw.test.security",))
+        handler = PrivateRotatingFileHandler(tmp_path / "hub.log", maxBytes=200, backupCount=3)
+    finally:
+        os.umask(old)
+    security = next(
+        h
+        for h in logging.getLogger("vw.test.security").handlers
+        if isinstance(h, PrivateDailyFileHandler)
+    )
+    try:
+        assert security.backupCount == 190 and security.when == "MIDNIGHT"
+        logging.getLogger("vw.test.security").info("audit login by user:1")
+        security.flush()
+        assert "audit login by user:1" in path.read_text()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        for i in range(40):
+            handler.emit(_record("line %d of some length to rotate", i))
+        names = sorted(p.name for p in tmp_path.glob("hub.log*"))
+        assert names == ["hub.log", "hub.log.1", "hub.log.2", "hub.log.3"]
+        for name in names:
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o640, name
+        assert FILE_MAX_BYTES * (FILE_BACKUPS + 1) > 25_000_000  # more than the old 5 x 5 MB
+    finally:
+        handler.close()
+        logging.getLogger("vw.test.security").removeHandler(security)
+        security.close()

@@ -6,6 +6,7 @@ Other domains use what is named here and nothing else of this package.
 from backoffice_console.hub.calls.devices import to_console
 from backoffice_console.hub.calls.events import (
     CallMoved,
+    CallStateReported,
     CallTaken,
     DeviceRelayed,
     QueueJoining,
@@ -28,6 +29,7 @@ __all__ = [
     "WAITING",
     "CallMoved",
     "CallSession",
+    "CallStateReported",
     "CallStore",
     "CallTaken",
     "DeviceRelayed",

@@ -53,3 +53,11 @@ class CallMoved:
     actor: Principal
     officer_id: int | None
     detail: dict[str, object]
+
+
+@dataclass(frozen=True)
+class CallStateReported:
+    """A side reported its media state (`connecting`, `connected`, `reconnecting`); announced."""
+
+    session_id: str
+    state: str

@@ -23,7 +23,7 @@ from backoffice_console.hub.calls.devices import (
     KIOSK_DEVICE_MESSAGES,
     DeviceRelay,
 )
-from backoffice_console.hub.calls.events import CallTaken
+from backoffice_console.hub.calls.events import CallStateReported, CallTaken
 from backoffice_console.hub.calls.queue_feed import QueueFeed
 from backoffice_console.hub.calls.store import CallStore, SessionParties
 from backoffice_console.hub.calls.transfer import Transfers
@@ -155,6 +155,7 @@ class Signaling:
         await ack(conn, message.id)
         relay = CallStateReport(session_id=message.session_id, state=message.state)
         await self._to_other_side(parties, p.role, relay)
+        await self.bus.announce(CallStateReported(message.session_id, message.state.value))
 
     async def _end(self, conn: Connection, message: SessionEnd) -> None:
         p = conn.principal

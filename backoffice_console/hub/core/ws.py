@@ -53,6 +53,14 @@ class Welcomed:
 
 
 @dataclass(frozen=True)
+class MessageRefused:
+    """A client's message got an `error` reply (`code`: the error code sent); announced."""
+
+    conn: Connection
+    code: str
+
+
+@dataclass(frozen=True)
 class Disconnected:
     """A client's websocket closed; `last`: it was its subject's last open connection."""
 
@@ -107,11 +115,13 @@ async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection,
     except HubError as exc:
         log.info("%r: refused (%s)", conn, exc.code.value)
         await conn.send(ErrorReply(re=request_id, code=exc.code, message=exc.message[:200]))
+        await core.bus.announce(MessageRefused(conn, exc.code.value))
     except Exception:
         log.exception("%r: message handling failed", conn)
         await conn.send(
             ErrorReply(re=request_id, code=ErrorCode.INTERNAL, message="internal error")
         )
+        await core.bus.announce(MessageRefused(conn, ErrorCode.INTERNAL.value))
 
 
 @wire(request=None, response=Upgrade("websocket"))

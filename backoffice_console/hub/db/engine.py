@@ -7,13 +7,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from shared.private_files import ensure_private
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -26,6 +30,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def head_revision() -> str:
+    """The newest migration of the code (what `migrate` brings a database to)."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "the migration chain has one head"
+    return head
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # SQLite ignores foreign keys unless asked per connection; PostgreSQL always checks them.
     cursor = dbapi_conn.cursor()
@@ -36,6 +47,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (in-memory, or not SQLite)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    name = parsed.database or ""
+    return None if name in ("", ":memory:") or name.startswith("file:") else Path(name)
+
+
+def _make_private(path: Path | None) -> None:
+    # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm the database
+    # file's own mode, so the three hold personal data readable by the owner only.
+    if path is None or not path.parent.is_dir():
+        return
+    ensure_private(path)
+    for extra in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + extra)
+        if companion.exists():
+            ensure_private(companion)
 
 
 class Database:
@@ -52,6 +84,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=30)
+            _make_private(sqlite_file(url))
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -64,6 +97,15 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest migration."""
         await migrate(self.engine)
+
+    async def revision(self) -> str | None:
+        """The schema's Alembic revision (None: never migrated)."""
+
+        def _current(connection: Connection) -> str | None:
+            return MigrationContext.configure(connection).get_current_revision()
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_current)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

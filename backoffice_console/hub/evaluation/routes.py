@@ -156,7 +156,7 @@ def setup(app: web.Application) -> None:
     service = EvaluationService(
         db=core.db,
         vault=core.vault,
-        sms=FileSmsGateway(config.config_dir / config.sms_outbox),
+        sms=FileSmsGateway(config.sms_outbox),
         followup_after=dt.timedelta(minutes=config.rating_followup_min),
     )
     app[EVALUATION_KEY] = service

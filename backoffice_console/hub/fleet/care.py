@@ -352,6 +352,7 @@ class FleetCare:
                         "since": iso(seen.since if seen else (k.last_seen_at or k.enrolled_at)),
                         "failed": list(report.failed) if report else [],
                         "report_at": iso(report.received_at) if report else None,
+                        "version": _version_of(report.report) if report else None,
                     }
                 )
             offline = [e["since"] for e in entries if not e["online"]]
@@ -366,3 +367,9 @@ class FleetCare:
             )
         rows.sort(key=lambda r: (r["offline_since"] is None, r["offline_since"] or "", r["name"]))
         return rows
+
+
+def _version_of(report: dict[str, Any]) -> str | None:
+    """The software version a stored health report carries (the kiosk's, as it sent it)."""
+    found = report.get("software_version")
+    return str(found)[:64] if found else None

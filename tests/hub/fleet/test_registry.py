@@ -274,6 +274,8 @@ async def test_overview_offline_first_with_failed_parts_and_orders(hub: HubHarne
     assert south["kiosks"][0]["online"] is True and south["offline_since"] is None
     assert south["failed_parts"] == ["printer"] and south["open_orders"] == 1
     assert rows[0]["open_orders"] == 0 and rows[0]["failed_parts"] == []
+    # Each kiosk's software version, from its latest health report (none sent: None).
+    assert south["kiosks"][0]["version"] == "1.2.3" and rows[0]["kiosks"][0]["version"] is None
     assert await get(tech, "/api/v1/fleet/overview", sub_district="城关街道") == []
 
     # A manual work order: at the point, for its kiosk only.
