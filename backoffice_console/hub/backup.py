@@ -32,6 +32,7 @@ from backoffice_console.hub.core.config import HubConfig, Layout
 from backoffice_console.hub.db.engine import sqlite_file
 from backoffice_console.hub.provision import CONFIG_NAME
 from backoffice_console.hub.sealed_stream import SealError, SealingWriter, read_key_file, unseal
+from shared.durable import fsync_dir
 from shared.private_files import GROUP_READ, PRIVATE, ensure_private, open_private
 
 PREFIX = "vw-hub-backup-"
@@ -141,6 +142,7 @@ def backup(config: HubConfig, to: Path, key_file: Path, keep: int | None) -> Pat
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, final)  # a backup is either whole or absent
+            fsync_dir(to)  # and its name is on disk before older copies are pruned
         finally:
             partial.unlink(missing_ok=True)
     if keep is not None:
