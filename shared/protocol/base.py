@@ -6,11 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.protocol.wirejson import ID_MAX
+
 PROTOCOL_VERSION: Literal[1] = 1
 
 RequestId = Annotated[str, Field(min_length=1, max_length=64)]
 SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 ShortText = Annotated[str, Field(max_length=200)]
+DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
+"""An id a client sends (a ticket, a point, a device): within what the hub's id columns hold."""
 
 
 class Model(BaseModel):

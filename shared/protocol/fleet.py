@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from shared.protocol.base import Model
+from shared.protocol.base import DbId, Model
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 PointKind = Literal["committee", "park", "building", "party_mass_centre"]
@@ -73,7 +73,7 @@ class HourBody(_Body):
 class DeviceBody(_Body):
     """`POST /api/v1/fleet/devices`."""
 
-    point_id: int = Field(ge=1)
+    point_id: DbId
     kind: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z0-9_.]+$")]
     model: Annotated[str, Field(min_length=1, max_length=100)]
     serial: Annotated[str, Field(min_length=1, max_length=100)]
@@ -82,7 +82,7 @@ class DeviceBody(_Body):
 class MoveBody(_Body):
     """`POST /api/v1/fleet/devices/{id}/move`."""
 
-    point_id: int = Field(ge=1)
+    point_id: DbId
 
 
 class InspectionBody(_Body):
@@ -103,8 +103,8 @@ class RecordBody(_Body):
 class OrderBody(_Body):
     """`POST /api/v1/fleet/work-orders`."""
 
-    point_id: int = Field(ge=1)
-    kiosk_id: int | None = Field(default=None, ge=1)
+    point_id: DbId
+    kiosk_id: DbId | None = None
     summary: Annotated[str, Field(min_length=1, max_length=300)]
 
 
