@@ -41,4 +41,4 @@ async def test_mutated_traffic_gets_clean_answers_only(hub: HubHarness) -> None:
     assert out.ws_sent >= WS_MESSAGES - 9 and out.http_sent >= HTTP_REQUESTS - 4
     for seen in ("ws:error:bad_json", "ws:error:bad_message", "ws:ack", "http:400", "http:404"):
         assert out.counts[seen] > 0, (seen, out.counts)
-    assert await call_works(hub, "fuzz")
+    assert await call_works(actors)
