@@ -95,10 +95,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             response.force_close()  # the rest of the body may still be on its way
         return response
     except ConnectionError as exc:
-        # The client is gone: nobody to answer, nothing went wrong here.
+        # The client is gone (mid-body, mid-upgrade): nothing went wrong here. The reply
+        # cannot be delivered; aiohttp drops it quietly, where a raise would log an error.
         log.debug("%s %s: client went away (%s)", request.method, request.path,
                   type(exc).__name__)  # fmt: skip
-        raise
+        return json_error(400, ErrorCode.BAD_MESSAGE.value, "the client went away")
     except Exception:
         incident = incident_id()
         log.exception("%s %s failed (incident %s)", request.method, request.path, incident)
