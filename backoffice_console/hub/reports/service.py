@@ -104,7 +104,7 @@ def parse_period(first: str | None, last: str | None) -> tuple[dt.date, dt.date]
     end = parse_day(last) if last else start
     if start is None or end is None:
         raise HubError(
-            ErrorCode.BAD_MESSAGE, f"from and to must be days from {DAY_MIN} to {DAY_MAX}"
+            ErrorCode.BAD_MESSAGE, f"from and to must be days YYYY-MM-DD, {DAY_MIN} to {DAY_MAX}"
         )
     if end < start:
         raise HubError(ErrorCode.BAD_MESSAGE, "to is before from")
