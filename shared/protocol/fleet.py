@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from shared.protocol.base import DbId, Model
+from shared.protocol.base import Day, DbId, Model
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 PointKind = Literal["committee", "park", "building", "party_mass_centre"]
@@ -41,13 +41,13 @@ class PointBody(_Body):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     contact: str = Field(default="", max_length=200)
-    effective: dt.date | None = None
+    effective: Day | None = None
 
 
 class ChangeBody(_Body):
     """`POST /api/v1/fleet/points/{id}/changes`: only the fields given change."""
 
-    effective: dt.date
+    effective: Day
     kind: PointKind | None = None
     name: Text200 | None = None
     address: str | None = Field(default=None, max_length=300)
@@ -64,7 +64,7 @@ class HourBody(_Body):
 
     kind: Literal["weekly", "closed", "special"]
     weekday: int | None = Field(default=None, ge=0, le=6)
-    day: dt.date | None = None
+    day: Day | None = None
     opens: str | None = Field(default=None, max_length=5)
     closes: str | None = Field(default=None, max_length=5)
     note: str = Field(default="", max_length=200)
@@ -90,7 +90,7 @@ class InspectionBody(_Body):
 
     title: Text200
     checklist: list[Text200] = Field(min_length=1, max_length=30)
-    due_on: dt.date
+    due_on: Day
 
 
 class RecordBody(_Body):

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import ssl
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import BaseModel
 
 from backoffice_console.hub.core.ws import Connected
 from shared.protocol import (
@@ -29,7 +31,8 @@ from shared.protocol import (
     TicketTake,
 )
 from tests.support.hub_fixtures import WAIT, HubHarness, close_raw, refused, req, running_hub
-from tests.support.wire_fuzz import BIG_DIGITS, LogWatch, login
+from tests.support.model_samples import BIG_DIGITS, sample
+from tests.support.wire_fuzz import LogWatch, login, routes_of
 
 LOGIN = "/api/v1/auth/login"
 IMPORT = "/api/v1/catalogue/import"
@@ -312,3 +315,36 @@ async def _until(condition: Any) -> None:
     async with asyncio.timeout(WAIT):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+def _date_fields(model: type[BaseModel]) -> list[str]:
+    return [
+        name
+        for name, info in model.model_fields.items()
+        if any(kind in str(info.annotation) for kind in ("datetime.date", "datetime.datetime"))
+    ]
+
+
+async def test_extreme_days_in_bodies_are_refused_or_kept_never_a_500(
+    hub: HubHarness, watch: LogWatch
+) -> None:
+    token = await _admin(hub)
+    await hub.kiosk("WL-D")  # a point and a device for the fleet's routes to find
+    checked = 0
+    for route in routes_of(hub.app):
+        if not isinstance(route.body, type):
+            continue
+        for name in _date_fields(route.body):
+            for extreme in ("0001-01-01", "9999-12-31", "9999-12-31T23:59:59+14:00",
+                            "0001-01-01T00:00:00-12:00"):  # fmt: skip
+                body = {**sample(route.body), name: extreme}
+                path = route.path.replace("{session_id}", "s").replace("{case_no}", "c")
+                path = re.sub(r"\{[^}]+\}", "1", path)
+                status, reply = await _http(
+                    hub, route.method, path, token=token, body=json.dumps(body).encode()
+                )
+                assert status < 500, (route, name, extreme, reply)
+                if route.path.startswith("/api/v1/fleet/points"):  # days for the service
+                    assert (status, reply["code"]) == (400, "bad_message"), (route, name)
+                checked += 1
+    assert checked >= 8  # the fleet's dated bodies at least
