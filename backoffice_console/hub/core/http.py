@@ -161,29 +161,50 @@ async def read_body(request: web.Request, model: type[BodyT]) -> BodyT:
         raise HubError(ErrorCode.BAD_MESSAGE, validation_message(exc)[:200]) from None
 
 
+class _AnonymousSlot:
+    """One request counted against its address until its caller is known (or it ends)."""
+
+    def __init__(self, counts: dict[str, int], address: str) -> None:
+        self._counts, self._address, self._held = counts, address, True
+        counts[address] = counts.get(address, 0) + 1
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        left = self._counts[self._address] - 1
+        if left:
+            self._counts[self._address] = left
+        else:
+            del self._counts[self._address]
+
+
+_ANONYMOUS_SLOT = web.RequestKey("anonymous_slot", _AnonymousSlot)
+
+
 @web.middleware
 async def anonymous_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """At most `anonymous_per_address` requests without credentials in flight per address.
+    """At most `anonymous_per_address` requests not (yet) authenticated in flight per address.
 
-    Log-in, enrolment and device tokens need no credentials; one address holding many of
-    them open at once (slow bodies) is refused with 429 instead of tying up the hub.
+    Log-in, enrolment and device tokens need no credentials; one address holding many
+    requests open at once (slow bodies) is refused with 429 instead of tying up the hub.
+    A request counts until `principal_of` has resolved its caller, so an `Authorization`
+    header alone (a made-up token) does not get around the cap; while the cap is reached,
+    a request with valid credentials from that address is still served.
     """
-    if "Authorization" in request.headers:
-        return await handler(request)
     core = request.app[CORE_KEY]
     address = request.remote or "?"
-    held = core.anonymous.get(address, 0)
-    if held >= core.config.anonymous_per_address:
-        raise HubError(ErrorCode.RATE_LIMITED, "too many requests without credentials")
-    core.anonymous[address] = held + 1
+    if core.anonymous.get(address, 0) >= core.config.anonymous_per_address:
+        if "Authorization" not in request.headers:
+            raise HubError(ErrorCode.RATE_LIMITED, "too many requests without credentials")
+        await principal_of(request)  # a known caller still gets through; a made-up one: 401
+        return await handler(request)
+    slot = _AnonymousSlot(core.anonymous, address)
+    request[_ANONYMOUS_SLOT] = slot
     try:
         return await handler(request)
     finally:
-        left = core.anonymous[address] - 1
-        if left:
-            core.anonymous[address] = left
-        else:
-            del core.anonymous[address]
+        slot.release()
 
 
 async def principal_of(request: web.Request) -> Principal:
@@ -192,7 +213,11 @@ async def principal_of(request: web.Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
-    return await request.app[CORE_KEY].authenticator().resolve(token.strip())
+    principal = await request.app[CORE_KEY].authenticator().resolve(token.strip())
+    slot = request.get(_ANONYMOUS_SLOT)
+    if isinstance(slot, _AnonymousSlot):
+        slot.release()  # a known caller no longer counts against the anonymous cap
+    return principal
 
 
 def id_match(request: web.Request, name: str, what: str) -> int:

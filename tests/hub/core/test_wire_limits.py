@@ -274,7 +274,9 @@ async def test_a_slow_body_times_out_and_a_client_leaving_is_no_error(
 
 async def test_anonymous_requests_per_address_are_capped(hub: HubHarness, watch: LogWatch) -> None:
     hub.hub.config.anonymous_per_address = 3
+    token = await _admin(hub)
     head = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += "Authorization: Bearer made-up\r\n"  # a header alone is no credential
     slow = []
     for _ in range(3):
         _, writer = await _tls(hub)
@@ -285,7 +287,10 @@ async def test_anonymous_requests_per_address_are_capped(hub: HubHarness, watch:
     body = b'{"username": "nobody", "password": "x"}'
     status, reply = await _http(hub, "POST", "/api/v1/auth/login", body=body)
     assert (status, reply["code"]) == (429, "rate_limited")
-    status, _ = await _http(hub, "GET", "/api/v1/health")  # it holds nothing: no body to wait on
+    status, reply = await _http(hub, "GET", "/api/v1/cases", token="made-up")
+    assert status == 401, reply
+    status, _ = await _http(hub, "GET", "/api/v1/cases", token=token)
+    assert status == 200  # a known caller from the same address is still served
     for writer in slow:
         writer.transport.abort()
     await _until(lambda: not hub.hub.core.anonymous)
