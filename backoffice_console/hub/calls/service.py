@@ -53,26 +53,35 @@ CONSOLE_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
 class PendingOffers:
-    """Sessions whose latest `rtc.offer` still awaits its `rtc.answer` (one answer per offer).
+    """Offers relayed per session and not answered yet: each `rtc.answer` needs one.
 
-    In memory, like the live registry: after a hub restart a kiosk offers again anyway.
-    Bounded, oldest forgotten first, so sessions that ended without a word leave nothing.
+    A kiosk that reconnects offers again before the first answer came, and the console
+    answers both; so a count, not a flag. In memory, like the live registry: after a hub
+    restart a kiosk offers again anyway. Bounded, oldest session forgotten first, so
+    sessions that ended without a word leave nothing behind.
     """
 
     LIMIT = 4096
+    PER_SESSION = 16
 
     def __init__(self) -> None:
-        self._waiting: dict[str, None] = {}
+        self._waiting: dict[str, int] = {}
 
     def add(self, session_id: str) -> None:
         """An offer was relayed in `session_id`."""
-        self._waiting.pop(session_id, None)
-        self._waiting[session_id] = None
+        count = self._waiting.pop(session_id, 0)
+        self._waiting[session_id] = min(count + 1, self.PER_SESSION)  # most recent last
         while len(self._waiting) > self.LIMIT:
             del self._waiting[next(iter(self._waiting))]
 
     def answered(self, session_id: str) -> None:
-        """Its offer was answered (or the session ended)."""
+        """One of its offers was answered."""
+        count = self._waiting.pop(session_id, 0) - 1
+        if count > 0:
+            self._waiting[session_id] = count
+
+    def ended(self, session_id: str) -> None:
+        """The session ended: its offers need no answers any more."""
         self._waiting.pop(session_id, None)
 
     def __contains__(self, session_id: object) -> bool:
@@ -198,7 +207,7 @@ class Signaling:
         if parties is None:
             raise HubError(ErrorCode.NOT_IN_SESSION, "the session has already ended")
         await ack(conn, message.id)
-        self._offers.answered(message.session_id)
+        self._offers.ended(message.session_id)
         ended = SessionEnded(session_id=message.session_id, reason=message.reason, by=p.role)
         await send_all(self._kiosk_side(parties), ended)
         await send_all(self._console_side(parties), ended)

@@ -215,8 +215,12 @@ async def test_answers_need_an_offer_and_reports_a_command(
     await req(kiosk, RtcOffer(id="o1", session_id=sid, sdp="v=0"))
     await req(officer, RtcAnswer(id="a1", session_id=sid, sdp="v=0"))
     assert await refused(officer, RtcAnswer(id="a2", session_id=sid, sdp="v=0")) == "bad_state"
-    await req(kiosk, RtcOffer(id="o2", session_id=sid, sdp="v=0"))  # a reconnect: one more
+    # A reconnect offers again before the first answer: each offer gets its answer.
+    await req(kiosk, RtcOffer(id="o2", session_id=sid, sdp="v=0"))
+    await req(kiosk, RtcOffer(id="o3", session_id=sid, sdp="v=0"))
     await req(officer, RtcAnswer(id="a3", session_id=sid, sdp="v=0"))
+    await req(officer, RtcAnswer(id="a4", session_id=sid, sdp="v=0"))
+    assert await refused(officer, RtcAnswer(id="a5", session_id=sid, sdp="v=0")) == "bad_state"
     progress = DeviceProgress(
         id="p0", session_id=sid, command_id="never", kind="idcard.read", stage="reading"
     )
