@@ -232,10 +232,6 @@ def id_match(request: web.Request, name: str, what: str) -> int:
     return value
 
 
-int_match = id_match
-"""The former name of `id_match`."""
-
-
 def query_id(request: web.Request, name: str) -> int | None:
     """The id in query parameter `name` (None when absent); HubError bad_message if not an id."""
     raw = request.query.get(name)

@@ -23,7 +23,7 @@ from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
     day_of,
-    int_match,
+    id_match,
     json_reply,
     principal_of,
     read_body,
@@ -144,7 +144,7 @@ async def post_close(request: web.Request) -> web.Response:
     """Close a rectification with its call-back."""
     service = _service(request)
     who = await principal_of(request)
-    rect_id = int_match(request, "rect_id", "rectification")
+    rect_id = id_match(request, "rect_id", "rectification")
     # Refuse a non-supervisor before looking at the body, so 403 does not depend on it.
     supervisor_check(who)
     body = await read_body(request, CloseRectificationBody)

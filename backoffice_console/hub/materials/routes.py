@@ -22,7 +22,7 @@ from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
     Raw,
-    int_match,
+    id_match,
     json_reply,
     principal_of,
     read_bytes,
@@ -100,7 +100,7 @@ async def get_material(request: web.Request) -> web.Response:
     """`GET /api/v1/materials/{material_id}`: the full JPEG (audited)."""
     service = request.app[MATERIALS_KEY]
     who = await principal_of(request)
-    material_id = int_match(request, "material_id", "material")
+    material_id = id_match(request, "material_id", "material")
     row, jpeg = await service.read(material_id, who)
     return web.Response(
         body=jpeg,
