@@ -337,15 +337,20 @@ async def fuzz_websocket(
     bases = client_samples(actors.session_id, actors.ticket_id)
     names = ["kiosk", "kiosk", "kiosk2", "officer", "officer", "officer2"]
     names += ["supervisor", "technician", "admin"]
-    share = max(1, total // len(names))
+    shares = _shares(total, len(names))
     await asyncio.gather(
         *(
             ws_worker(
                 hub, actors.tokens[name], bases, share, rng=random.Random(rng.random()), out=out
             )
-            for name in names
+            for name, share in zip(names, shares, strict=True)
         )
     )
+
+
+def _shares(total: int, parts: int) -> list[int]:
+    """`total` split over `parts` workers, the remainder to the first ones (sums to total)."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
 # --- HTTP -------------------------------------------------------------------------
@@ -451,11 +456,10 @@ async def fuzz_http(
 ) -> None:
     """`total` mutated requests over every route, from `workers` keep-alive clients."""
     routes = routes_of(hub.app)
-    share = max(1, total // workers)
     await asyncio.gather(
         *(
             http_worker(hub, actors, routes, share, rng=random.Random(rng.random()), out=out)
-            for _ in range(workers)
+            for share in _shares(total, workers)
         )
     )
 
