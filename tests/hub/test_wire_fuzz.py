@@ -23,8 +23,8 @@ from tests.support.wire_fuzz import (
     set_up_actors,
 )
 
-WS_MESSAGES = int(os.environ.get("VW_FUZZ_WS", "2700"))
-HTTP_REQUESTS = int(os.environ.get("VW_FUZZ_HTTP", "1200"))
+WS_MESSAGES = int(os.environ.get("VW_FUZZ_WS", "8100"))
+HTTP_REQUESTS = int(os.environ.get("VW_FUZZ_HTTP", "2400"))
 SEED = int(os.environ.get("VW_FUZZ_SEED", "20261207"))
 
 
