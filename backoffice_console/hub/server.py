@@ -36,7 +36,13 @@ def url_of(scheme: str, host: str, port: int) -> str:
 async def start(config: HubConfig, port: int | None = None) -> tuple[web.AppRunner, str]:
     """Start serving; returns the runner (call `cleanup()` to stop) and the base URL."""
     runner = web.AppRunner(
-        build_app(config), handle_signals=False, access_log=None, shutdown_timeout=5.0
+        build_app(config),
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=5.0,
+        # aiohttp's keep-alive timer also runs from a connection's first byte until its
+        # request head is complete: a slow or silent client is closed after this.
+        keepalive_timeout=config.header_timeout_s,
     )
     await runner.setup()
     try:

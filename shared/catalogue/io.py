@@ -37,6 +37,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from shared.catalogue.model import Catalogue, Line, MaterialItem, Matter
+from shared.protocol.wirejson import JsonRefused, read_json
 
 Format = Literal["json", "csv"]
 MAX_BYTES = 8 * 1024 * 1024
@@ -168,9 +169,9 @@ def _decode(data: bytes) -> str:
 
 def _from_json(text: str, version: str | None) -> Catalogue:
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CatalogueError([Problem(f"malformed JSON: {exc.msg}", row=exc.lineno)]) from None
+        raw = read_json(text)
+    except JsonRefused as exc:
+        raise CatalogueError([Problem(f"malformed JSON: {exc.reason}", row=exc.line)]) from None
     if not isinstance(raw, dict):
         raise CatalogueError([Problem("the top level must be an object")])
     if version and "version" not in raw:
@@ -356,9 +357,9 @@ def _csv_matter(row: dict[str, str], at: int, problems: list[Problem]) -> Matter
 def _parse_materials(cell: str) -> list[dict[str, Any]]:
     if cell.startswith("["):
         try:
-            items = json.loads(cell)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"malformed JSON list: {exc.msg}") from None
+            items = read_json(cell)
+        except JsonRefused as exc:
+            raise ValueError(f"malformed JSON list: {exc.reason}") from None
         if not isinstance(items, list):
             raise ValueError("must be a JSON array")
         return items

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.protocol.base import Model
+from shared.protocol.base import DbId, Model
 from shared.protocol.messages import Role
 
 
@@ -36,7 +36,7 @@ class DeviceTokenBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    device_id: int = Field(ge=1)
+    device_id: DbId
     secret: str = Field(min_length=1, max_length=200)
 
 
@@ -67,7 +67,7 @@ class PointRef(Model):
 class EnrollReply(Model):
     """Reply to `POST /api/v1/devices/enroll`: the kiosk's credential and its point."""
 
-    device_id: int = Field(ge=1)
+    device_id: DbId
     secret: str
     point: PointRef
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -13,6 +12,7 @@ from shared.protocol.messages import (
     ErrorCode,
     ServerMessage,
 )
+from shared.protocol.wirejson import JsonRefused, read_json
 
 MAX_MESSAGE_BYTES = 64 * 1024
 """Largest websocket message either side accepts (the hub closes with 1009 above it)."""
@@ -41,17 +41,28 @@ def encode(message: BaseModel) -> str:
 
 
 def _load(text: str | bytes) -> dict[str, Any]:
-    raw = text.encode() if isinstance(text, str) else text
-    if len(raw) > MAX_MESSAGE_BYTES:
+    if not isinstance(text, str | bytes):
+        raise ProtocolError(ErrorCode.BAD_JSON, "a message is text or bytes")
+    size = len(text) if isinstance(text, bytes) else len(text) * 4
+    if size > MAX_MESSAGE_BYTES and len(_utf8(text)) > MAX_MESSAGE_BYTES:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"message over {MAX_MESSAGE_BYTES} bytes")
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {reason}") from None
+        data = read_json(text)
+    except JsonRefused as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc.reason}"[:200]) from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "a message must be a JSON object")
     return data
+
+
+def _utf8(text: str | bytes) -> bytes:
+    # Only for the size check: a lone surrogate is counted, and refused by read_json after.
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+
+
+def _version_ok(version: object) -> bool:
+    # Exactly the integer 1: `true` and `1.0` compare equal to 1 in Python, not on the wire.
+    return type(version) is int and version == PROTOCOL_VERSION
 
 
 def _decode(text: str | bytes, adapter: TypeAdapter[Any], kinds: set[str]) -> Any:
@@ -59,17 +70,17 @@ def _decode(text: str | bytes, adapter: TypeAdapter[Any], kinds: set[str]) -> An
     raw_id = data.get("id")
     request_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 64 else None
     version = data.get("v", PROTOCOL_VERSION)
-    if version != PROTOCOL_VERSION:
+    if not _version_ok(version):
+        shown = repr(version)[:40]
         raise ProtocolError(
             ErrorCode.UNSUPPORTED_VERSION,
-            f"protocol version {version!r} is not supported (this side speaks {PROTOCOL_VERSION})",
+            f"protocol version {shown} is not supported (this side speaks {PROTOCOL_VERSION})",
             request_id,
         )
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in kinds:
-        raise ProtocolError(
-            ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}"[:200], request_id
-        )
+        shown = repr(kind)[:60]
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {shown}", request_id)
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:
@@ -77,6 +88,12 @@ def _decode(text: str | bytes, adapter: TypeAdapter[Any], kinds: set[str]) -> An
         where = ".".join(str(p) for p in first["loc"][1:]) or "message"
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"{kind}: {where}: {first['msg']}"[:200], request_id
+        ) from None
+    except Exception as exc:
+        # The codec's contract is ProtocolError for any input; a validator that fails
+        # otherwise (a bug) still leaves a refused message, never a crash.
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"{kind}: not accepted ({type(exc).__name__})", request_id
         ) from None
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from shared.protocol.base import Model
+from shared.protocol.base import Day, DbId, Model
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 PointKind = Literal["committee", "park", "building", "party_mass_centre"]
@@ -41,13 +41,13 @@ class PointBody(_Body):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     contact: str = Field(default="", max_length=200)
-    effective: dt.date | None = None
+    effective: Day | None = None
 
 
 class ChangeBody(_Body):
     """`POST /api/v1/fleet/points/{id}/changes`: only the fields given change."""
 
-    effective: dt.date
+    effective: Day
     kind: PointKind | None = None
     name: Text200 | None = None
     address: str | None = Field(default=None, max_length=300)
@@ -64,7 +64,7 @@ class HourBody(_Body):
 
     kind: Literal["weekly", "closed", "special"]
     weekday: int | None = Field(default=None, ge=0, le=6)
-    day: dt.date | None = None
+    day: Day | None = None
     opens: str | None = Field(default=None, max_length=5)
     closes: str | None = Field(default=None, max_length=5)
     note: str = Field(default="", max_length=200)
@@ -73,7 +73,7 @@ class HourBody(_Body):
 class DeviceBody(_Body):
     """`POST /api/v1/fleet/devices`."""
 
-    point_id: int = Field(ge=1)
+    point_id: DbId
     kind: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z0-9_.]+$")]
     model: Annotated[str, Field(min_length=1, max_length=100)]
     serial: Annotated[str, Field(min_length=1, max_length=100)]
@@ -82,7 +82,7 @@ class DeviceBody(_Body):
 class MoveBody(_Body):
     """`POST /api/v1/fleet/devices/{id}/move`."""
 
-    point_id: int = Field(ge=1)
+    point_id: DbId
 
 
 class InspectionBody(_Body):
@@ -90,7 +90,7 @@ class InspectionBody(_Body):
 
     title: Text200
     checklist: list[Text200] = Field(min_length=1, max_length=30)
-    due_on: dt.date
+    due_on: Day
 
 
 class RecordBody(_Body):
@@ -103,8 +103,8 @@ class RecordBody(_Body):
 class OrderBody(_Body):
     """`POST /api/v1/fleet/work-orders`."""
 
-    point_id: int = Field(ge=1)
-    kiosk_id: int | None = Field(default=None, ge=1)
+    point_id: DbId
+    kiosk_id: DbId | None = None
     summary: Annotated[str, Field(min_length=1, max_length=300)]
 
 

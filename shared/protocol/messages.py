@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from shared.protocol.base import PROTOCOL_VERSION, RequestId, SessionId, ShortText
+from shared.protocol.base import PROTOCOL_VERSION, DbId, RequestId, SessionId, ShortText
 from shared.protocol.base import Message as _Message
 from shared.protocol.base import Model as _Model
 from shared.protocol.base import Request as _Request
@@ -130,7 +130,7 @@ class TicketTake(_Request):
     """Console: the officer takes a waiting ticket, which opens a session."""
 
     type: Literal["ticket.take"] = "ticket.take"
-    ticket_id: int = Field(ge=1)
+    ticket_id: DbId
 
 
 class RtcOffer(_Request):

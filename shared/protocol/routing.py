@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from shared.catalogue.model import Line
-from shared.protocol.base import Message, Model, Request, SessionId, ShortText
+from shared.protocol.base import DbId, Message, Model, Request, SessionId, ShortText
 
 LineCode = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -36,7 +36,7 @@ class SessionTransfer(Request):
 
     type: Literal["session.transfer"] = "session.transfer"
     session_id: SessionId
-    to_officer_id: int | None = Field(default=None, ge=1)
+    to_officer_id: DbId | None = None
     to_line: LineCode | None = None
     note: ShortText | None = None
 

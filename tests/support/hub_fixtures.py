@@ -208,11 +208,12 @@ def use_database(config_path: Path, database_url: str | None) -> None:
 
 @contextlib.asynccontextmanager
 async def running_hub(
-    directory: Path, database_url: str | None = None
+    directory: Path, database_url: str | None = None, **settings: Any
 ) -> AsyncIterator[HubHarness]:
     """A hub with TLS on 127.0.0.1 and a random port, its files in `directory`.
 
-    `database_url` None means the default SQLite file in `directory`. Every reply is
+    `database_url` None means the default SQLite file in `directory`; `settings` are
+    `HubConfig` fields to change (`header_timeout_s=0.5`). Every reply is
     checked against its declared model (`check_replies`): a test whose hub sent one
     that breaks it fails, even when the test itself accepted the 500 it became.
     """
@@ -221,6 +222,8 @@ async def running_hub(
     config.check_replies = True
     if database_url is not None:
         config.database_url = database_url
+    for name, value in settings.items():
+        setattr(config, name, value)
     breaks = ContractBreaks()
     contract_log = logging.getLogger("backoffice_console.hub.core.http")
     contract_log.addHandler(breaks)

@@ -22,7 +22,7 @@ from backoffice_console.hub.callbacks.store import CallbackStore
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import id_match, json_reply, principal_of, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from shared.protocol import ErrorCode, Role
 from shared.protocol.callbacks import (
@@ -47,14 +47,7 @@ async def _reader(request: web.Request) -> Principal:
 
 
 def _id_of(request: web.Request) -> int:
-    # Not `core.http.int_match`: a malformed id has always been 400 (`bad_message`) here.
-    try:
-        value = int(request.match_info["callback_id"])
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, "callback id must be a number") from None
-    if value < 1:
-        raise HubError(ErrorCode.BAD_MESSAGE, "callback id must be positive")
-    return value
+    return id_match(request, "callback_id", "call-back request")
 
 
 @routes.post("/api/v1/callbacks")

@@ -21,7 +21,7 @@ from backoffice_console.hub.calls.transfer import Transfers
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, wire
+from backoffice_console.hub.core.http import day_of, json_reply, principal_of, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import MESSAGES_KEY, Disconnected, Welcomed
 from shared.protocol import ErrorCode, Role
@@ -43,13 +43,7 @@ def report_scope(who: Principal) -> int | None:
 
 def local_day_bounds(day: str | None) -> tuple[dt.datetime, dt.datetime]:
     """UTC bounds of a calendar day in the hub's local time zone (today by default)."""
-    if day is None:
-        date = dt.datetime.now().astimezone().date()
-    else:
-        try:
-            date = dt.date.fromisoformat(day)
-        except ValueError:
-            raise HubError(ErrorCode.BAD_MESSAGE, "day must be YYYY-MM-DD") from None
+    date = dt.datetime.now().astimezone().date() if day is None else day_of(day)
     start = dt.datetime.combine(date, dt.time.min).astimezone()
     end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min).astimezone()
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

@@ -52,6 +52,42 @@ log = logging.getLogger(__name__)
 CONSOLE_ROLES = (Role.OFFICER, Role.ADMIN)
 
 
+class PendingOffers:
+    """Offers relayed per session and not answered yet: each `rtc.answer` needs one.
+
+    A kiosk that reconnects offers again before the first answer came, and the console
+    answers both; so a count, not a flag. In memory, like the live registry: after a hub
+    restart a kiosk offers again anyway. Bounded, oldest session forgotten first, so
+    sessions that ended without a word leave nothing behind.
+    """
+
+    LIMIT = 4096
+    PER_SESSION = 16
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, int] = {}
+
+    def add(self, session_id: str) -> None:
+        """An offer was relayed in `session_id`."""
+        count = self._waiting.pop(session_id, 0)
+        self._waiting[session_id] = min(count + 1, self.PER_SESSION)  # most recent last
+        while len(self._waiting) > self.LIMIT:
+            del self._waiting[next(iter(self._waiting))]
+
+    def answered(self, session_id: str) -> None:
+        """One of its offers was answered."""
+        count = self._waiting.pop(session_id, 0) - 1
+        if count > 0:
+            self._waiting[session_id] = count
+
+    def ended(self, session_id: str) -> None:
+        """The session ended: its offers need no answers any more."""
+        self._waiting.pop(session_id, None)
+
+    def __contains__(self, session_id: object) -> bool:
+        return session_id in self._waiting
+
+
 class Signaling:
     """The calls domain's service: queue, takes, signaling relay and hang-ups."""
 
@@ -75,6 +111,7 @@ class Signaling:
         self.transfers = transfers
         self.ice_servers = list(ice_servers)
         self._stopping = stopping
+        self._offers = PendingOffers()
 
     def register(self, routes: MessageRoutes) -> None:
         """Tell the websocket endpoint which messages come here, from whom."""
@@ -139,12 +176,17 @@ class Signaling:
 
     async def _offer(self, conn: Connection, message: RtcOffer) -> None:
         parties = await self.calls.record_offer(message.session_id, conn.principal)
+        self._offers.add(message.session_id)
         await ack(conn, message.id)
         relay = RtcOffer(session_id=message.session_id, sdp=message.sdp)
         await self._to_other_side(parties, conn.principal.role, relay)
 
     async def _answer(self, conn: Connection, message: RtcAnswer) -> None:
+        if message.session_id not in self._offers:
+            await self.calls.holder_check(message.session_id, conn.principal)  # not_in_session
+            raise HubError(ErrorCode.BAD_STATE, "no offer to answer in this session")
         parties = await self.calls.record_answer(message.session_id, conn.principal)
+        self._offers.answered(message.session_id)
         await ack(conn, message.id)
         relay = RtcAnswer(session_id=message.session_id, sdp=message.sdp)
         await self._to_other_side(parties, conn.principal.role, relay)
@@ -166,6 +208,7 @@ class Signaling:
         if parties is None:
             raise HubError(ErrorCode.NOT_IN_SESSION, "the session has already ended")
         await ack(conn, message.id)
+        self._offers.ended(message.session_id)
         ended = SessionEnded(session_id=message.session_id, reason=message.reason, by=p.role)
         await send_all(self._kiosk_side(parties), ended)
         await send_all(self._console_side(parties), ended)

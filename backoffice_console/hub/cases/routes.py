@@ -20,7 +20,7 @@ from backoffice_console.hub.cases.store import CaseStore, CaseView
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import json_reply, principal_of, query_id, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
 from shared.protocol import ErrorCode
@@ -66,11 +66,11 @@ async def list_cases(request: web.Request) -> web.Response:
     state = request.query.get("state") or None
     if state is not None and state not in {s.value for s in CaseState}:
         raise HubError(ErrorCode.BAD_MESSAGE, "unknown state")
+    officer_id = query_id(request, "officer_id")
     try:
-        officer_id = int(request.query["officer_id"]) if "officer_id" in request.query else None
         limit = min(max(int(request.query.get("limit", "100")), 1), 500)
     except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, "officer_id and limit are numbers") from None
+        raise HubError(ErrorCode.BAD_MESSAGE, "limit is a number") from None
     cases = await service.store.list_cases(who, state, officer_id, limit)
     rows = []
     for case in cases:

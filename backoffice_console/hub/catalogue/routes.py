@@ -25,7 +25,7 @@ from aiohttp import web
 from backoffice_console.hub.catalogue.store import CatalogueStore
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import Raw, dumps, principal_of, wire
+from backoffice_console.hub.core.http import Raw, dumps, id_match, principal_of, read_bytes, wire
 from backoffice_console.hub.core.principal import Principal
 from shared.catalogue.io import (
     MAX_BYTES,
@@ -84,10 +84,7 @@ async def get_version(request: web.Request) -> web.Response:
     who = await principal_of(request)
     if who.role not in READERS_OF_VERSIONS:
         raise HubError(ErrorCode.FORBIDDEN, "only officers, supervisors and admins")
-    try:
-        version_id = int(request.match_info["version_id"])
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, "version id must be a number") from None
+    version_id = id_match(request, "version_id", "catalogue version")
     catalogue = await request.app[CATALOGUE_KEY].version(version_id)
     if catalogue is None:
         raise HubError(ErrorCode.NOT_FOUND, f"no catalogue version {version_id}")
@@ -161,16 +158,10 @@ async def _admin(request: web.Request) -> Principal:
 
 async def _read_raw(request: web.Request) -> bytes:
     # The app's client_max_size is small (JSON messages); a catalogue file may be larger.
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise HubError(ErrorCode.TOO_LARGE, f"catalogue file larger than {MAX_BYTES} bytes")
-        chunks.append(chunk)
-    if not size:
+    data = await read_bytes(request, MAX_BYTES, "catalogue file")
+    if not data:
         raise HubError(ErrorCode.BAD_MESSAGE, "empty body: send the catalogue file")
-    return b"".join(chunks)
+    return data
 
 
 async def _seed(app: web.Application) -> None:

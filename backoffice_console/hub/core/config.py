@@ -90,6 +90,13 @@ class HubConfig(BaseModel):
     """Routing: after this many priority (70+/assistance) takes in a row, a normal ticket."""
     overdue_after_s: float = Field(default=900.0, gt=0)
     """Routing: a ticket waiting longer than this is flagged overdue (and audited once)."""
+    header_timeout_s: float = Field(default=30.0, gt=0)
+    """A connection that sends no complete request head for this long (a new one, or an idle
+    keep-alive one) is closed: slow headers hold nothing open."""
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    """A request body (JSON, page, catalogue file) must arrive in full within this; else 408."""
+    anonymous_per_address: int = Field(default=32, ge=1)
+    """Requests without credentials one client address may have in flight at once."""
     check_replies: bool = False
     """Validate every JSON reply against its declared model; for tests and staging."""
 

@@ -31,6 +31,8 @@ class HubCore:
     """The key for personal data at rest; None when the key file is missing or bad."""
     stopping: bool = False
     """Set at shutdown: connections closing then are not a peer going away."""
+    anonymous: dict[str, int] = field(default_factory=dict)
+    """Requests without credentials in flight, by client address (`anonymous_limit_middleware`)."""
     _authenticator: Authenticator | None = None
 
     @classmethod

@@ -2,7 +2,13 @@
 
 - Errors leave as `{"code", "message"}` with the status of their `ErrorCode`
   (`error_middleware`: it is meant for every route).
-- `read_body` validates a JSON body with its `shared.protocol` model.
+- `read_bytes` reads a body within a size and a time limit; `read_body` validates a JSON
+  body (UTF-8 only, through `shared.protocol.wirejson`'s one strict reader) with its
+  `shared.protocol` model.
+- `id_match`, `query_id`, `query_day`: ids and days from a path or a query, each checked
+  once, the same way for every route (an id the database cannot hold is not found).
+- `anonymous_limit_middleware`: at most `HubConfig.anonymous_per_address` requests without
+  credentials in flight per address.
 - `wire` declares a handler's request and response models: the contract the
   console parses with (tests/hub/core/test_contract.py checks that every route has one).
   `contract_middleware` (on with `HubConfig.check_replies`, in tests and staging)
@@ -12,9 +18,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import functools
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
@@ -27,6 +36,7 @@ from backoffice_console.hub.core.errors import HubError, Unauthorized
 from backoffice_console.hub.core.principal import Principal
 from shared.protocol import ErrorCode
 from shared.protocol.http import ErrorBody, invalid_text
+from shared.protocol.wirejson import DAY_MAX, DAY_MIN, JsonRefused, parse_day, parse_id, read_json
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +47,15 @@ H = TypeVar("H", bound=Handler)
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 """JSON with Chinese names left readable (in responses and a technician's curl output)."""
 
-_STATUS_CODES = {400: "bad_message", 403: "forbidden", 404: "not_found", 405: "bad_message"}
+_STATUS_CODES = {
+    400: "bad_message",
+    403: "forbidden",
+    404: "not_found",
+    405: "bad_message",
+    408: "timeout",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
 
 
 def json_error(status: int, code: str, message: str, **extra: Any) -> web.Response:
@@ -51,9 +69,18 @@ def json_reply(data: Any, status: int = 200) -> web.Response:
     return web.json_response(dumps=dumps, data=data, status=status)
 
 
+def incident_id() -> str:
+    """A short random reference that ties an `internal` reply to its log line."""
+    return secrets.token_hex(4)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every failure into a JSON error; nothing a client sends takes the hub down."""
+    """Turn every failure into a JSON error; nothing a client sends takes the hub down.
+
+    An unexpected exception is logged once with an incident reference that the reply
+    carries too; a client that went away (mid-body, mid-upgrade) is not an error.
+    """
     try:
         return await handler(request)
     except HubError as exc:
@@ -63,11 +90,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = _STATUS_CODES.get(exc.status, "too_large" if exc.status == 413 else "error")
-        return json_error(exc.status, code, exc.reason)
+        response = json_error(exc.status, _STATUS_CODES.get(exc.status, "error"), exc.reason)
+        if exc.status == 408:
+            response.force_close()  # the rest of the body may still be on its way
+        return response
+    except ConnectionError as exc:
+        # The client is gone (mid-body, mid-upgrade): nothing went wrong here. The reply
+        # cannot be delivered; aiohttp drops it quietly, where a raise would log an error.
+        log.debug("%s %s: client went away (%s)", request.method, request.path,
+                  type(exc).__name__)  # fmt: skip
+        return json_error(400, ErrorCode.BAD_MESSAGE.value, "the client went away")
     except Exception:
-        log.exception("%s %s failed", request.method, request.path)
-        return json_error(500, ErrorCode.INTERNAL.value, "internal error")
+        incident = incident_id()
+        log.exception("%s %s failed (incident %s)", request.method, request.path, incident)
+        return json_error(500, ErrorCode.INTERNAL.value, f"internal error (incident {incident})")
 
 
 def validation_message(exc: ValidationError, default_where: str = "body") -> str:
@@ -77,16 +113,98 @@ def validation_message(exc: ValidationError, default_where: str = "body") -> str
     return f"{where}: {first['msg']}"
 
 
-async def read_body(request: web.Request, model: type[BodyT]) -> BodyT:
-    """The request's JSON body validated as `model`; HubError bad_json / bad_message."""
+async def read_bytes(request: web.Request, limit: int, what: str = "request body") -> bytes:
+    """The request's body: at most `limit` bytes, all of it within the body timeout.
+
+    Over `limit`: HubError too_large. A body that does not arrive within
+    `HubConfig.body_timeout_s` (a client sending one byte of a declared thousand) is a
+    408 and the connection is closed.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise HubError(ErrorCode.TOO_LARGE, f"{what} over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
     try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise HubError(ErrorCode.BAD_JSON, "request body is not valid JSON") from None
+        async with asyncio.timeout(request.app[CORE_KEY].config.body_timeout_s):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise HubError(ErrorCode.TOO_LARGE, f"{what} over {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(reason="the request body did not arrive in time") from None
+    return b"".join(chunks)
+
+
+def _charset_ok(request: web.Request) -> bool:
+    charset = request.charset
+    return charset is None or charset.lower().replace("_", "-") in ("utf-8", "utf8")
+
+
+async def read_body(request: web.Request, model: type[BodyT]) -> BodyT:
+    """The request's JSON body validated as `model`; HubError bad_json / bad_message.
+
+    The body is UTF-8 (a `charset` other than utf-8 is refused, never guessed) and read by
+    the one strict reader (`shared.protocol.wirejson`): bounded depth, numbers and ids.
+    """
+    if not _charset_ok(request):
+        raise HubError(ErrorCode.BAD_JSON, "only charset=utf-8 is accepted")
+    raw = await read_bytes(request, request.client_max_size)
+    try:
+        data = read_json(raw)
+    except JsonRefused as exc:
+        message = f"request body is not valid JSON: {exc.reason}"[:200]
+        raise HubError(ErrorCode.BAD_JSON, message) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise HubError(ErrorCode.BAD_MESSAGE, validation_message(exc)[:200]) from None
+
+
+class _AnonymousSlot:
+    """One request counted against its address until its caller is known (or it ends)."""
+
+    def __init__(self, counts: dict[str, int], address: str) -> None:
+        self._counts, self._address, self._held = counts, address, True
+        counts[address] = counts.get(address, 0) + 1
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        left = self._counts[self._address] - 1
+        if left:
+            self._counts[self._address] = left
+        else:
+            del self._counts[self._address]
+
+
+_ANONYMOUS_SLOT = web.RequestKey("anonymous_slot", _AnonymousSlot)
+
+
+@web.middleware
+async def anonymous_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """At most `anonymous_per_address` requests not (yet) authenticated in flight per address.
+
+    Log-in, enrolment and device tokens need no credentials; one address holding many
+    requests open at once (slow bodies) is refused with 429 instead of tying up the hub.
+    A request counts until `principal_of` has resolved its caller, so an `Authorization`
+    header alone (a made-up token) does not get around the cap; while the cap is reached,
+    a request with valid credentials from that address is still served.
+    """
+    core = request.app[CORE_KEY]
+    address = request.remote or "?"
+    if core.anonymous.get(address, 0) >= core.config.anonymous_per_address:
+        if "Authorization" not in request.headers:
+            raise HubError(ErrorCode.RATE_LIMITED, "too many requests without credentials")
+        await principal_of(request)  # a known caller still gets through; a made-up one: 401
+        return await handler(request)
+    slot = _AnonymousSlot(core.anonymous, address)
+    request[_ANONYMOUS_SLOT] = slot
+    try:
+        return await handler(request)
+    finally:
+        slot.release()
 
 
 async def principal_of(request: web.Request) -> Principal:
@@ -95,15 +213,50 @@ async def principal_of(request: web.Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
-    return await request.app[CORE_KEY].authenticator().resolve(token.strip())
+    principal = await request.app[CORE_KEY].authenticator().resolve(token.strip())
+    slot = request.get(_ANONYMOUS_SLOT)
+    if isinstance(slot, _AnonymousSlot):
+        slot.release()  # a known caller no longer counts against the anonymous cap
+    return principal
 
 
-def int_match(request: web.Request, name: str, what: str) -> int:
-    """The integer path parameter `name`; a non-number is `not_found` (no such `what`)."""
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise HubError(ErrorCode.NOT_FOUND, f"no such {what}") from None
+def id_match(request: web.Request, name: str, what: str) -> int:
+    """The id in path parameter `name`; anything that is not one is `not_found` (no such `what`).
+
+    One rule for every route: digits within `1..ID_MAX` (`shared.protocol.wirejson.parse_id`),
+    the bound ids in bodies have too, so no id reaches a query its column cannot hold.
+    """
+    value = parse_id(request.match_info[name])
+    if value is None:
+        raise HubError(ErrorCode.NOT_FOUND, f"no such {what}")
+    return value
+
+
+def query_id(request: web.Request, name: str) -> int | None:
+    """The id in query parameter `name` (None when absent); HubError bad_message if not an id."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    value = parse_id(raw)
+    if value is None:
+        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be an id")
+    return value
+
+
+def day_of(text: str, name: str = "day") -> dt.date:
+    """A calendar day written YYYY-MM-DD within `DAY_MIN..DAY_MAX`; HubError bad_message."""
+    day = parse_day(text)
+    if day is None:
+        raise HubError(
+            ErrorCode.BAD_MESSAGE, f"{name} must be a day YYYY-MM-DD, {DAY_MIN} to {DAY_MAX}"
+        )
+    return day
+
+
+def query_day(request: web.Request, name: str) -> dt.date | None:
+    """The day in query parameter `name` (None when absent or empty); see `parse_day`."""
+    raw = request.query.get(name)
+    return day_of(raw, name) if raw else None
 
 
 @dataclass(frozen=True, init=False)

@@ -13,6 +13,7 @@ from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
+    anonymous_limit_middleware,
     contract_middleware,
     error_middleware,
     json_reply,
@@ -76,6 +77,7 @@ def setup(app: web.Application, config: HubConfig) -> HubCore:
     if config.check_replies:  # outermost: it sees the errors error_middleware makes
         app.middlewares.append(contract_middleware)
     app.middlewares.append(error_middleware)
+    app.middlewares.append(anonymous_limit_middleware)  # inside: its 429 is an ordinary error
     app.add_routes(routes)
     ws.setup(app)
     app.on_startup.append(_migrate)

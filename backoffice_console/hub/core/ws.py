@@ -1,7 +1,8 @@
 """`GET /ws`: the websocket every kiosk and console keeps open.
 
 The endpoint authenticates before the upgrade, publishes `Connected`, greets the
-client (`welcome`), publishes `Welcomed`, then hands each message to the domain that registered
+client (`welcome`), only then adds it to the live registry (so no broadcast overtakes the
+welcome), publishes `Welcomed`, then hands each message to the domain that registered
 its type (`MessageRoutes.register`), after checking the sender's role. A
 refused or failing message gets an `ErrorReply`; nothing a client sends closes
 another client's connection or the hub. When the socket closes it publishes
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 from backoffice_console.hub.core.connections import Connection
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import Upgrade, principal_of, wire
+from backoffice_console.hub.core.http import Upgrade, incident_id, principal_of, wire
 from backoffice_console.hub.db import utcnow
 from shared.protocol import (
     MAX_MESSAGE_BYTES,
@@ -101,7 +102,12 @@ MESSAGES_KEY = web.AppKey("ws_messages", MessageRoutes)
 
 
 async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection, data: Any) -> None:
-    """Decode, authorise and carry out one client message; reply on error."""
+    """Decode, authorise and carry out one client message; reply on error.
+
+    The boundary of every message handler: whatever goes wrong becomes one `error`
+    reply (an unexpected exception: `internal`, logged once with an incident reference
+    the reply carries) and the connection stays open.
+    """
     request_id: str | None = None
     try:
         try:
@@ -117,11 +123,30 @@ async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection,
         await conn.send(ErrorReply(re=request_id, code=exc.code, message=exc.message[:200]))
         await core.bus.announce(MessageRefused(conn, exc.code.value))
     except Exception:
-        log.exception("%r: message handling failed", conn)
-        await conn.send(
-            ErrorReply(re=request_id, code=ErrorCode.INTERNAL, message="internal error")
-        )
+        incident = incident_id()
+        log.exception("%r: message handling failed (incident %s)", conn, incident)
+        reply = f"internal error (incident {incident})"
+        await conn.send(ErrorReply(re=request_id, code=ErrorCode.INTERNAL, message=reply))
         await core.bus.announce(MessageRefused(conn, ErrorCode.INTERNAL.value))
+
+
+async def _greet(core: HubCore, conn: Connection) -> bool:
+    """Presence, then `welcome`, then the registry: nothing is broadcast to a client before
+    its welcome. False when the client went away meanwhile."""
+    await core.bus.publish(Connected(conn))
+    principal = conn.principal
+    greeted = await conn.send(
+        Welcome(
+            role=principal.role,
+            subject_id=principal.subject_id,
+            display_name=principal.display_name[:200],
+            server_time=utcnow(),
+        )
+    )
+    core.registry.add(conn)  # even when gone: Disconnected below takes it out again
+    if greeted:
+        await core.bus.publish(Welcomed(conn))
+    return greeted
 
 
 @wire(request=None, response=Upgrade("websocket"))
@@ -133,31 +158,30 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     socket = web.WebSocketResponse(
         heartbeat=core.config.heartbeat_s, max_msg_size=MAX_MESSAGE_BYTES
     )
-    await socket.prepare(request)
+    try:
+        await socket.prepare(request)
+    except ConnectionError as exc:
+        log.debug("%s: client went away during the upgrade (%s)", principal.role.value,
+                  type(exc).__name__)  # fmt: skip
+        return socket
     conn = Connection(socket, principal)
     core.websockets.add(socket)
-    core.registry.add(conn)
     log.info("%r connected", conn)
     try:
-        await core.bus.publish(Connected(conn))
-        await conn.send(
-            Welcome(
-                role=principal.role,
-                subject_id=principal.subject_id,
-                display_name=principal.display_name[:200],
-                server_time=utcnow(),
-            )
-        )
-        await core.bus.publish(Welcomed(conn))
-        async for msg in socket:
-            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                await handle_message(core, routes, conn, msg.data)
-            elif msg.type == WSMsgType.ERROR:
-                # Oversize frames land here; aiohttp has already closed with 1009.
-                log.info("%r: websocket error %s", conn, type(socket.exception()).__name__)
+        if await _greet(core, conn):
+            async for msg in socket:
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    await handle_message(core, routes, conn, msg.data)
+                elif msg.type == WSMsgType.ERROR:
+                    # Oversize frames land here; aiohttp has already closed with 1009.
+                    log.info("%r: websocket error %s", conn, type(socket.exception()).__name__)
+    except ConnectionError as exc:
+        log.debug("%r: client went away (%s)", conn, type(exc).__name__)
     except Exception:
-        # The upgrade is done: an error response is impossible, so log and close.
-        log.exception("%r: connection handler failed", conn)
+        # Only the greeting can get here (each message has its own boundary): the upgrade
+        # is done, so an error response is impossible; log and close.
+        incident = incident_id()
+        log.exception("%r: connection handler failed (incident %s)", conn, incident)
         await socket.close(code=WSCloseCode.INTERNAL_ERROR)
     finally:
         core.websockets.discard(socket)

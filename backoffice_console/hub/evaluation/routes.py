@@ -21,7 +21,14 @@ from aiohttp import web
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import (
+    day_of,
+    id_match,
+    json_reply,
+    principal_of,
+    read_body,
+    wire,
+)
 from backoffice_console.hub.evaluation.service import (
     EVALUATION_KEY,
     EvaluationService,
@@ -106,10 +113,7 @@ async def get_ratings(request: web.Request) -> web.Response:
     service = _service(request)
     who = await principal_of(request)
     text = request.query.get("day")
-    try:
-        day = dt.date.fromisoformat(text) if text else service.clock().astimezone().date()
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, "day must be YYYY-MM-DD") from None
+    day = day_of(text) if text else service.clock().astimezone().date()
     start = dt.datetime.combine(day, dt.time.min).astimezone()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).astimezone()
     return json_reply(await service.ratings_between(who, start, end))
@@ -140,7 +144,7 @@ async def post_close(request: web.Request) -> web.Response:
     """Close a rectification with its call-back."""
     service = _service(request)
     who = await principal_of(request)
-    rect_id = int_match(request, "rect_id", "rectification")
+    rect_id = id_match(request, "rect_id", "rectification")
     # Refuse a non-supervisor before looking at the body, so 403 does not depend on it.
     supervisor_check(who)
     body = await read_body(request, CloseRectificationBody)

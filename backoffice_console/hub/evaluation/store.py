@@ -23,6 +23,7 @@ from backoffice_console.hub.db import Database
 from backoffice_console.hub.evaluation.models import CaseContact, FollowUp, Rating, Rectification
 from shared.protocol import ErrorCode
 from shared.protocol.rating import RatingBody
+from shared.protocol.wirejson import parse_id
 
 RectificationRow = tuple[Rectification, Rating, str, str | None]
 """A rectification with its rating, the officer's display name and the case number."""
@@ -244,7 +245,8 @@ class EvaluationStore:
     async def case_by_ref(s: AsyncSession, case_ref: str) -> Case:
         """The case by number (`SL...`) or row id; HubError `not_found`."""
         if case_ref.isdigit():
-            case = await s.get(Case, int(case_ref))
+            case_id = parse_id(case_ref)  # the one bound for ids: beyond it, no such case
+            case = await s.get(Case, case_id) if case_id is not None else None
         else:
             case = await s.scalar(select(Case).where(Case.case_no == case_ref))
         if case is None:

@@ -49,7 +49,14 @@ from aiohttp import web
 from backoffice_console.hub.calls import CALLS_KEY, QueueJoining
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import (
+    id_match,
+    json_reply,
+    principal_of,
+    query_day,
+    read_body,
+    wire,
+)
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import Connected, Disconnected
 from backoffice_console.hub.fleet import hours
@@ -92,25 +99,11 @@ STAFF = (Role.ADMIN, Role.TECHNICIAN)
 
 
 def _id(request: web.Request, name: str) -> int:
-    # Not `core.http.int_match`: a non-number here has always been 400 (`bad_message`), and
-    # ids outside PostgreSQL's integer range are `not_found` before they reach the database.
-    try:
-        value = int(request.match_info[name])
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be a number") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise HubError(ErrorCode.NOT_FOUND, "no such item")
-    return value
+    return id_match(request, name, name.removesuffix("_id").replace("_", " "))
 
 
 def _date_param(request: web.Request, name: str) -> dt.date | None:
-    raw = request.query.get(name)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, f"{name} must be YYYY-MM-DD") from None
+    return query_day(request, name)
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:

@@ -20,7 +20,14 @@ from aiohttp import web
 from backoffice_console.hub.cases import CASES_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import Raw, int_match, json_reply, principal_of, wire
+from backoffice_console.hub.core.http import (
+    Raw,
+    id_match,
+    json_reply,
+    principal_of,
+    read_bytes,
+    wire,
+)
 from backoffice_console.hub.materials.service import MATERIALS_KEY, MaterialService
 from backoffice_console.hub.materials.store import MaterialStore, check_page
 from shared.protocol import ErrorCode
@@ -30,20 +37,6 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _COMMAND_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 routes = web.RouteTableDef()
-
-
-async def _read_body(request: web.Request, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise HubError(ErrorCode.TOO_LARGE, f"upload over {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    # Read the stream ourselves: the app's client_max_size is sized for JSON, not pages.
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise HubError(ErrorCode.TOO_LARGE, f"upload over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @routes.post("/api/v1/sessions/{session_id}/materials")
@@ -63,7 +56,7 @@ async def post_material(request: web.Request) -> web.Response:
         raise HubError(ErrorCode.BAD_MESSAGE, "X-Command-Id is malformed")
     cs = await service.kiosk_session(session_id, who)  # refuse before reading a large body
     try:
-        data = await _read_body(request, service.max_bytes)
+        data = await read_bytes(request, service.max_bytes, "upload")
     except HubError:
         await service.refuse(who, session_id, "too_large")
         raise
@@ -107,7 +100,7 @@ async def get_material(request: web.Request) -> web.Response:
     """`GET /api/v1/materials/{material_id}`: the full JPEG (audited)."""
     service = request.app[MATERIALS_KEY]
     who = await principal_of(request)
-    material_id = int_match(request, "material_id", "material")
+    material_id = id_match(request, "material_id", "material")
     row, jpeg = await service.read(material_id, who)
     return web.Response(
         body=jpeg,

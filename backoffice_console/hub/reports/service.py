@@ -35,6 +35,7 @@ from backoffice_console.hub.db import Database
 from backoffice_console.hub.reports.store import CaseFacts, case_facts
 from shared.i18n import tr
 from shared.protocol import ErrorCode, Role
+from shared.protocol.wirejson import DAY_MAX, DAY_MIN, parse_day
 
 GROUPINGS = ("day", "point", "officer", "line")
 OUTCOMES = ("open", "accepted", "completed", "needs_more", "not_eligible")
@@ -99,11 +100,12 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 def parse_period(first: str | None, last: str | None) -> tuple[dt.date, dt.date]:
     """`from` and `to` query values as dates (today by default); HubError when malformed."""
     today = dt.datetime.now().astimezone().date()
-    try:
-        start = dt.date.fromisoformat(first) if first else today
-        end = dt.date.fromisoformat(last) if last else start
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, "from and to must be YYYY-MM-DD") from None
+    start = parse_day(first) if first else today
+    end = parse_day(last) if last else start
+    if start is None or end is None:
+        raise HubError(
+            ErrorCode.BAD_MESSAGE, f"from and to must be days YYYY-MM-DD, {DAY_MIN} to {DAY_MAX}"
+        )
     if end < start:
         raise HubError(ErrorCode.BAD_MESSAGE, "to is before from")
     if (end - start).days + 1 > MAX_DAYS:

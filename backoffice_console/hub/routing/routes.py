@@ -22,7 +22,7 @@ from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import id_match, json_reply, principal_of, read_body, wire
 from backoffice_console.hub.routing.service import ROUTING_KEY, Router, qualified
 from backoffice_console.hub.routing.store import busy_officers, call_line
 from shared.protocol import ErrorCode, Role
@@ -65,10 +65,7 @@ async def set_lines(request: web.Request) -> web.Response:
     who = await principal_of(request)
     if who.role is not Role.ADMIN:
         raise HubError(ErrorCode.FORBIDDEN, "administrators only")
-    try:
-        user_id = int(request.match_info["user_id"])
-    except ValueError:
-        raise HubError(ErrorCode.BAD_MESSAGE, "user id must be a number") from None
+    user_id = id_match(request, "user_id", "user")
     body = await read_body(request, LinesBody)
     lines = await router.set_lines(who, user_id, body.lines)
     await request.app[CALLS_KEY].feed.publish()  # their snapshot changes at once

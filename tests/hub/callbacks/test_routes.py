@@ -104,7 +104,9 @@ async def test_callback_cycle(hub: HubHarness, caplog: pytest.LogCaptureFixture)
         await _refused(kiosk.post_json(done_path, {"note": "x"}), "forbidden")
         await _refused(officer.post_json(done_path, {"note": "x" * 501}), "bad_message")
         await _refused(officer.post_json("/api/v1/callbacks/999/done", {}), "not_found")
-        await _refused(officer.post_json("/api/v1/callbacks/abc/done", {}), "bad_message")
+        # Every route's path ids follow one rule: what is not an id names nothing.
+        await _refused(officer.post_json("/api/v1/callbacks/abc/done", {}), "not_found")
+        await _refused(officer.post_json(f"/api/v1/callbacks/{2**63}/done", {}), "not_found")
         assert (await supervisor.post_json(done_path, {"note": "已回电"}))["state"] == "done"
         await _refused(officer.post_json(done_path, {"note": "again"}), "conflict")
         still_open = (await officer.get_json("/api/v1/callbacks"))["callbacks"]

@@ -144,6 +144,9 @@ async def test_checklist_assignment_rules_and_pushes(hub: HubHarness) -> None:
     retake = DeviceCommand(session_id=sid, command_id="c1", kind="page.capture",
                            params={"retake_of": page, "reason": "blurred"})  # fmt: skip
     await asyncio.wait_for(officer.client.request(retake), WAIT)
+    # A report names a command the hub relayed: the print is asked for first.
+    print_it = DeviceCommand(session_id=sid, command_id="p1", kind="print")
+    await asyncio.wait_for(officer.client.request(print_it), WAIT)
     printed = DeviceProgress(session_id=sid, command_id="p1", kind="print", stage="done")
     await asyncio.wait_for(kiosk.client.request(printed), WAIT)
     events = (await call(officer, "GET", f"/api/v1/cases/{case_no}"))["events"]

@@ -113,7 +113,10 @@ async def test_video_file_camera_drives_capture_end_to_end(
     desk._notify = lambda: changes.append(desk.state)
     await desk.start()
     try:
+        # The officer's command goes through the hub (which then takes the kiosk's reports
+        # on it); the test hands it to the desk itself, its client not being wired to it.
         command = DeviceCommand(session_id=sid, command_id="cap-1", kind="page.capture")
+        await asyncio.wait_for(officer.client.request(command), WAIT)
         desk.handle_command(sid, command)
         progress = await officer.skip_to("device.progress", timeout=10)
         assert (progress.command_id, progress.stage) == ("cap-1", "capturing")
@@ -132,6 +135,7 @@ async def test_video_file_camera_drives_capture_end_to_end(
             session_id=sid, command_id="cap-2", kind="page.capture", params=params
         )
         desk.auto_capture = False
+        await asyncio.wait_for(officer.client.request(again), WAIT)
         desk.handle_command(sid, again)
         assert desk.state == CaptureState.PREVIEW and desk.reason == "blurred"
         assert desk.message == ("kiosk", "capture.retake.blurred")
