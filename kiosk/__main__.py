@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import KioskConfig, load_kiosk_config
+from kiosk.health.base import software_version
 from shared.config import ConfigError
 from shared.hubclient import DeviceCredential, HubClient, HubError
 from shared.i18n import set_language
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line (see module docstring)."""
     parser = argparse.ArgumentParser(prog="vw-kiosk", description="Remote Virtual Window kiosk")
     parser.add_argument("--config", type=Path, default=None, help="kiosk TOML file")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {software_version()}")
     sub = parser.add_subparsers(dest="command")
     enroll = sub.add_parser("enroll", help="enrol this machine with a one-time code")
     enroll.add_argument("--code", required=True, help="one-time enrolment code")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import load_kiosk_config
-from kiosk.health.base import DOMAIN, PARTS
+from kiosk.health.base import DOMAIN, PARTS, software_version
 from kiosk.health.suite import HealthSuite
 from shared.config import ConfigError
 from shared.hubclient import DeviceCredential, HubClient, HubError
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line (see module docstring)."""
     parser = argparse.ArgumentParser(prog="vw-health", description="Kiosk health checks")
     parser.add_argument("--config", type=Path, default=None, help="kiosk TOML file")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {software_version()}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--only", nargs="+", choices=PARTS, metavar="PART", help=f"check only: {', '.join(PARTS)}"
