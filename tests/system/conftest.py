@@ -91,7 +91,6 @@ def stage() -> Iterator[Stage]:
                     "error",
                     "--info",
                     "--display-info",
-                    "--show-overrides",
                     *(str(NEW_DEBS / f"{p}_{new_version}_{_arch(p)}.deb") for p in PACKAGES),
                 ],
                 stdout=lintian_out,

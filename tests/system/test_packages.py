@@ -105,6 +105,13 @@ def _health(stage: Stage, report: bool) -> dict[str, Any]:
     return result
 
 
+def _assert_healthy(statuses: dict[str, str]) -> None:
+    # The simulated document camera shows the test card only some of the time, so its check
+    # may warn "place the test card"; nothing may fail, and everything else is ok.
+    assert statuses.get("doccam") in ("ok", "warning"), statuses
+    assert all(s == "ok" for part, s in statuses.items() if part != "doccam"), statuses
+
+
 def _replace_once(text: str, old: str, new: str) -> str:
     assert text.count(old) == 1, f"{old!r} is not in the packaged kiosk.toml exactly once"
     return text.replace(old, new)
@@ -254,7 +261,7 @@ def test_fresh_root_installs_from_debs_and_runs_hub_kiosk_and_health(stage: Stag
         report = _health(stage, report=True)
         statuses = {c["part"]: c["status"] for c in report["checks"]}
         assert set(statuses) == set(HEALTH_PARTS), statuses
-        assert all(s == "ok" for s in statuses.values()), statuses
+        _assert_healthy(statuses)
     finally:
         _stop_hub(stage, hub)
 
@@ -292,7 +299,7 @@ def test_upgrade_from_local_apt_repo_keeps_config_and_data(stage: Stage) -> None
     try:
         _login_works()
         report = _health(stage, report=True)
-        assert all(c["status"] == "ok" for c in report["checks"]), report["checks"]
+        _assert_healthy({c["part"]: c["status"] for c in report["checks"]})
     finally:
         _stop_hub(stage, hub)
 
