@@ -6,7 +6,7 @@ PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
 DEMO     ?= auto
 
-.PHONY: demo test lint unit bench mutate sysdeps sysdeps-test venv clean
+.PHONY: demo test lint unit bench mutate sysdeps sysdeps-test venv clean deb system-test
 
 demo: sysdeps venv
 	$(PY) scripts/demo.py --mode $(DEMO)
@@ -33,6 +33,17 @@ mutate: sysdeps-test venv
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2
 	$(VENV)/bin/mutmut results
+
+# The Debian packages (vw-common, vw-hub, vw-kiosk, vw-console) into var/deb/;
+# DEB_VERSION=... builds another version.
+deb:
+	installer/build-deb.sh
+
+# The packages built, checked by lintian and installed into a fresh Debian 12 root
+# (debootstrap; needs root and the Debian mirror). Not part of `make test`.
+system-test: sysdeps-test venv
+	installer/system-packages.sh build
+	$(PY) -m pytest tests/system --system --timeout=3600
 
 sysdeps:
 	installer/system-packages.sh runtime

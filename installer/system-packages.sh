@@ -3,13 +3,16 @@
 #
 #   installer/system-packages.sh runtime   what the hub, kiosk and console need
 #   installer/system-packages.sh test      runtime plus what the test suite needs
+#   installer/system-packages.sh build     what builds and checks the .deb files (make deb)
 #
 # Does nothing (and needs no network) when everything is already installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 set_name=${1:-runtime}
 
-mapfile -t wanted < <(grep -v '^\s*#' "$here/packages-runtime.txt" | awk 'NF')
+lists=("$here/packages-runtime.txt")
+[ "$set_name" = "build" ] && lists=("$here/packages-build.txt")
+mapfile -t wanted < <(grep -hv '^\s*#' "${lists[@]}" | awk 'NF')
 if [ "$set_name" = "test" ]; then
   mapfile -t -O "${#wanted[@]}" wanted < <(grep -v '^\s*#' "$here/packages-test.txt" | awk 'NF')
 fi

@@ -26,6 +26,24 @@ os.environ["VW_TEST_OUTPUT"] = str(TEST_OUTPUT)
 
 
 _SESSION_STARTED = time.time()
+_SYSTEM_TESTS = Path(__file__).resolve().parent / "system"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--system`: run tests/system (build the .deb files, install them in a fresh root)."""
+    parser.addoption(
+        "--system",
+        action="store_true",
+        help="run the system tests in tests/system (make system-test); skipped from collection "
+        "otherwise, so `make test` stays fast",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave tests/system out unless `--system` is given (it takes many minutes and root)."""
+    if collection_path == _SYSTEM_TESTS and not config.getoption("--system"):
+        return True
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -36,12 +36,13 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from shared.assets import assets_dir
 from shared.catalogue.model import Catalogue, Line, MaterialItem, Matter
 from shared.protocol.wirejson import JsonRefused, read_json
 
 Format = Literal["json", "csv"]
 MAX_BYTES = 8 * 1024 * 1024
-SAMPLE_PATH = Path(__file__).resolve().parents[2] / "assets" / "catalogue" / "sample.json"
+SAMPLE_NAME = Path("catalogue") / "sample.json"
 CSV_COLUMNS = (
     "line",
     "line_name",
@@ -108,7 +109,7 @@ def load_catalogue(data: bytes, fmt: str, *, version: str | None = None) -> Cata
 
 def load_sample() -> Catalogue:
     """The sample catalogue shipped in assets/catalogue/sample.json."""
-    return load_catalogue(SAMPLE_PATH.read_bytes(), "json")
+    return load_catalogue((assets_dir() / SAMPLE_NAME).read_bytes(), "json")
 
 
 def canonical_json(catalogue: Catalogue) -> bytes:
