@@ -126,10 +126,12 @@ def _configure_kiosk(stage: Stage) -> str:
         'url = "https://hub.centre.example:8443"',
         f'url = "https://127.0.0.1:{STATE["port"]}"',
     )
-    text = _replace_once(text, 'name = "kiosk"', f'name = "{KIOSK_NAME}"')
-    text = _replace_once(text, 'kind = "v4l2"\npath = "/dev/video0"', 'kind = "synthetic"')
-    text = _replace_once(text, 'backend = "manual"', 'backend = "simulated"')
-    text = _replace_once(text, 'backend = "v4l2"', 'backend = "simulated"')
+    text = _replace_once(text, 'name = "kiosk-1"', f'name = "{KIOSK_NAME}"')
+    text = _replace_once(text, 'kind = "v4l2"\npath = "/dev/vw-facecam"', 'kind = "synthetic"')
+    text = _replace_once(
+        text, 'backend = "sam-serial"\nport = "/dev/vw-idcard"', 'backend = "simulated"'
+    )
+    text = _replace_once(text, 'backend = "v4l2"\npath = "/dev/vw-doccam"', 'backend = "simulated"')
     text = _replace_once(
         text,
         'backend = "cups"\nname = "Kiosk"',
@@ -195,7 +197,7 @@ def test_fresh_root_installs_from_debs_and_runs_hub_kiosk_and_health(stage: Stag
     groups = root.run(["id", "-nG", "vw-kiosk"]).stdout.split()
     assert {"video", "dialout", "lp", "scanner", "pcscd"} <= set(groups)
     for path, owner, mode in (
-        ("/etc/vw-hub", "vw-hub:vw-hub", "750"),
+        ("/etc/vw-hub", "root:vw-hub", "750"),
         ("/var/lib/vw-hub", "vw-hub:vw-hub", "750"),
         ("/var/log/vw-hub", "vw-hub:adm", "750"),
         ("/var/lib/vw-kiosk", "vw-kiosk:vw-kiosk", "750"),
@@ -203,11 +205,12 @@ def test_fresh_root_installs_from_debs_and_runs_hub_kiosk_and_health(stage: Stag
         got = root.run(["stat", "-c", "%U:%G %a", path]).stdout.split()
         assert got == [owner, mode], (path, got)
 
-    # The hub: init as its own user, a user and an enrolment code, then serve.
+    # The hub: init (as root, handing its state to the hub's user; config in /etc/vw-hub,
+    # state in /var/lib/vw-hub, logs in /var/log/vw-hub), a user and an enrolment code,
+    # then serve as the hub's user.
     STATE["port"] = _free_port()
-    init = root.run(
-        ["vw-hub", "init", "--dir", "/etc/vw-hub", "--port", str(STATE["port"])], user="vw-hub"
-    )
+    init = root.run(["vw-hub", "init", "--port", str(STATE["port"]), "--owner", "vw-hub"])
+    assert root.run(["stat", "-c", "%U:%G %a", HUB_TOML]).stdout.split() == ["root:vw-hub", "640"]
     ca = next(line for line in init.stdout.splitlines() if line.startswith("clients trust:"))
     STATE["ca"] = ca.split(":", 1)[1].strip()
     STATE["ca_host_path"] = str(root.path(STATE["ca"]))
