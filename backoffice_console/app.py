@@ -328,6 +328,10 @@ class ConsoleController:
             self.queue = []
             self.observer.queue_changed([])
         self.observer.connection_changed(up)
+        if not up and self.hub is not None and getattr(self.hub, "ended", None):
+            # The hub ended the log-in (logout elsewhere, disabled, reset): it will not
+            # come back by itself, so the officer must be told to log in again.
+            self.observer.notice("notice.session_ended")
 
     async def _on_message(self, message: Any) -> None:
         await self.handle_message(message)

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-from backoffice_console.hub.accounts import AccountStore
+from backoffice_console.hub.accounts import AccountStore, account_store
 from backoffice_console.hub.core.config import HubConfig, load_hub_config, render_config
 from backoffice_console.hub.core.vault import create_identity_key
 from backoffice_console.hub.db import Database
@@ -50,7 +50,7 @@ async def migrate(config: HubConfig) -> None:
 
 def _accounts(config: HubConfig) -> tuple[Database, AccountStore]:
     db = Database(config.db_url)
-    return db, AccountStore(db, config.officer_token_ttl_s, config.device_token_ttl_s)
+    return db, account_store(db, config)
 
 
 async def add_user(

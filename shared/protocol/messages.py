@@ -63,6 +63,9 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     INVALID_IDENTITY = "invalid_identity"
     INVALID_IMAGE = "invalid_image"
+    WEAK_PASSWORD = "weak_password"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    """The password was right but an administrator reset it: log in with `new_password`."""
     INTERNAL = "internal"
 
 

@@ -6,13 +6,14 @@ Other domains use what is named here and nothing else of this package.
 from backoffice_console.hub.accounts.models import (
     EnrollmentCode,
     Kiosk,
+    Login,
     ServicePoint,
     Token,
     User,
 )
 from backoffice_console.hub.accounts.routes import setup
 from backoffice_console.hub.accounts.secrets import RateLimiter
-from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts
+from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts, account_store
 from backoffice_console.hub.accounts.store import USER_ROLES, AccountStore
 from backoffice_console.hub.core.domains import Domain
 
@@ -26,8 +27,10 @@ __all__ = [
     "Accounts",
     "EnrollmentCode",
     "Kiosk",
+    "Login",
     "RateLimiter",
     "ServicePoint",
     "Token",
     "User",
+    "account_store",
 ]

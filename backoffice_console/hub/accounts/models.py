@@ -34,15 +34,43 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     lines: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["*"])
     """Line codes the officer is qualified for; ["*"] means every line (routing, issue 6)."""
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set by an administrator's reset: the next log-in must choose a new password."""
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Login(Base):
+    """One log-in of a user or a kiosk: its refresh token and the life of its access tokens.
+
+    A websocket belongs to a log-in, not to one access token: refreshing moves
+    `access_expires_at` on, and revoking the log-in (logout, a disabled account or
+    kiosk, a password reset) ends every token and socket of it at once.
+    """
+
+    __tablename__ = "logins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))  # "user" | "device"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_refresh_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    """The refresh token this one replaced: presented again, it means a stolen copy."""
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    access_expires_at: Mapped[dt.datetime] = mapped_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    """The log-in's absolute end: no refresh goes past it."""
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Token(Base):
-    """A bearer token, stored as its SHA-256 digest, for a user or a kiosk."""
+    """A short-lived access token of a log-in, stored as its SHA-256 digest."""
 
     __tablename__ = "tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    login_id: Mapped[int] = mapped_column(ForeignKey("logins.id"), index=True)
     subject_kind: Mapped[str] = mapped_column(String(8))  # "user" | "device"
     subject_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

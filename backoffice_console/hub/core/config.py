@@ -28,7 +28,16 @@ class HubConfig(BaseModel):
     database_url: str | None = None
     ice_servers: list[IceServer] = Field(default_factory=list)
     officer_token_ttl_s: int = Field(default=12 * 3600, ge=60)
+    """How long a user's log-in lasts at most (its refresh token's absolute end)."""
+    access_token_ttl_s: int = Field(default=900, ge=30)
+    """A user's access token; the client refreshes it before it runs out."""
     device_token_ttl_s: int = Field(default=3600, ge=60)
+    """A kiosk's access token."""
+    device_login_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    """How long a kiosk's log-in lasts at most; then it logs in again with its secret."""
+    session_recheck_s: float = Field(default=30.0, gt=0)
+    """Every socket's log-in (expiry, revocation, disabled account) is re-checked this often."""
+    password_min_length: int = Field(default=10, ge=8, le=128)
     log_dir: Path | None = Path("log")
     log_level: str = "INFO"
     heartbeat_s: float = Field(default=20.0, gt=0)

@@ -95,7 +95,16 @@ async def principal_of(request: web.Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
-    return await request.app[CORE_KEY].authenticator().resolve(token.strip())
+    core = request.app[CORE_KEY]
+    try:
+        return await core.authenticator().resolve(token.strip())
+    except Unauthorized as exc:
+        # A refused token is a security event: who tried what, from where (never the token).
+        await core.audit.write(
+            None, "auth.token_refused", path=request.path[:200],
+            source=request.remote or "", why=exc.message,
+        )  # fmt: skip
+        raise
 
 
 def int_match(request: web.Request, name: str, what: str) -> int:

@@ -9,9 +9,11 @@ import logging
 from aiohttp import WSCloseCode, web
 
 from backoffice_console.hub.core import ws
+from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.guard import keep_checking
 from backoffice_console.hub.core.http import (
     contract_middleware,
     error_middleware,
@@ -79,6 +81,7 @@ def setup(app: web.Application, config: HubConfig) -> HubCore:
     app.add_routes(routes)
     ws.setup(app)
     app.on_startup.append(_migrate)
+    keep_running(app, "login-guard", lambda: keep_checking(core))
     app.on_shutdown.append(_close_sockets)
     app.on_cleanup.append(_dispose)
     return core

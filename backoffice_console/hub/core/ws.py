@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from backoffice_console.hub.core.connections import Connection
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.guard import still_holds
 from backoffice_console.hub.core.http import Upgrade, principal_of, wire
 from backoffice_console.hub.db import utcnow
 from shared.protocol import (
@@ -93,8 +94,14 @@ MESSAGES_KEY = web.AppKey("ws_messages", MessageRoutes)
 
 
 async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection, data: Any) -> None:
-    """Decode, authorise and carry out one client message; reply on error."""
+    """Decode, authorise and carry out one client message; reply on error.
+
+    The sender's log-in is re-checked first: a message of an ended log-in closes
+    its socket instead of being carried out.
+    """
     request_id: str | None = None
+    if not await still_holds(core, conn):
+        return
     try:
         try:
             message = decode_client_message(data)
