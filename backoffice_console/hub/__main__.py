@@ -1,4 +1,4 @@
-"""`vw-hub`: the hub's command line (init, add-user, enroll-code, serve)."""
+"""`vw-hub`: the hub's command line (init, add-user, enroll-code, audit verify, serve)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     catalogue.add_argument("file", type=Path, help="JSON, or CSV (by the .csv suffix)")
     catalogue.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
 
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="prove the hash chain or name the first broken row")
+
     serve = sub.add_parser("serve", help="serve HTTPS and WSS until SIGTERM/SIGINT")
     serve.add_argument("--port", type=int, default=None)
     return parser
@@ -102,6 +106,10 @@ def run(argv: list[str] | None = None) -> int:
             print(code, flush=True)
             print(f"valid once, until {expires.astimezone().isoformat()}", file=sys.stderr)
             return 0
+        if args.command == "audit":
+            report = asyncio.run(provision.verify_audit(config))
+            print(report.text())
+            return 0 if report.ok else 1
         if args.command == "import-catalogue":
             return asyncio.run(import_catalogue_cli(config, args.file, args.dry_run))
         setup_logging("hub", config.log_dir, config.log_level)

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from backoffice_console.hub.accounts import AccountStore, account_store
+from backoffice_console.hub.core.audit_verify import ChainReport, verify_chain
 from backoffice_console.hub.core.config import HubConfig, load_hub_config, render_config
 from backoffice_console.hub.core.vault import create_identity_key
 from backoffice_console.hub.db import Database
@@ -75,5 +76,15 @@ async def enroll_code(
         return await accounts.create_enrollment_code(
             point, kiosk_name, dt.timedelta(hours=ttl_hours)
         )
+    finally:
+        await db.dispose()
+
+
+async def verify_audit(config: HubConfig) -> ChainReport:
+    """`vw-hub audit verify`: prove the configured database's audit chain."""
+    db = Database(config.db_url)
+    try:
+        await db.migrate()
+        return await verify_chain(db)
     finally:
         await db.dispose()

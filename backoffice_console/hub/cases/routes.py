@@ -9,6 +9,8 @@ case and for wrong digits, and is rate-limited per kiosk and per case number.
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from backoffice_console.hub.calls import CallMoved, CallTaken, DeviceRelayed, SessionOpening
@@ -16,7 +18,7 @@ from backoffice_console.hub.cases.attachments import Attachments
 from backoffice_console.hub.cases.case_state import Approval, CaseState
 from backoffice_console.hub.cases.models import Case
 from backoffice_console.hub.cases.service import CASES_KEY, CaseService, summary
-from backoffice_console.hub.cases.store import CaseStore, CaseView
+from backoffice_console.hub.cases.store import CaseStore, CaseView, session_of_case
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
@@ -49,12 +51,19 @@ async def _changed(service: CaseService, case: Case, who: Principal) -> web.Resp
     return json_reply(summary(await service.store.view(who, case_no=case.case_no)))
 
 
+async def _read(request: web.Request, who: Principal, view: CaseView) -> None:
+    """A case read (its notes are decrypted for it) is audited, identity or not."""
+    case = view.case
+    await request.app[CORE_KEY].audit.write(who, "case.read", case.session_id, case_no=case.case_no)
+
+
 @routes.get("/api/v1/sessions/{session_id}/case")
 @wire(request=None, response=CaseDetail)
 async def session_case(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/case`."""
     service, who = await _service(request)
     view = await service.store.view(who, session_id=request.match_info["session_id"])
+    await _read(request, who, view)
     return json_reply(await service.full(view, who))
 
 
@@ -76,6 +85,9 @@ async def list_cases(request: web.Request) -> web.Response:
     for case in cases:
         matter, line_name = await service.store.matter_of(case)
         rows.append(summary(CaseView(case, matter, line_name, [], [])))
+    await request.app[CORE_KEY].audit.write(
+        who, "case.list", None, state=state, officer_id=officer_id, count=len(rows)
+    )
     return json_reply(rows)
 
 
@@ -85,6 +97,7 @@ async def get_case(request: web.Request) -> web.Response:
     """`GET /api/v1/cases/{case_no}`."""
     service, who = await _service(request)
     view = await service.store.view(who, case_no=request.match_info["case_no"])
+    await _read(request, who, view)
     return json_reply(await service.full(view, who))
 
 
@@ -170,6 +183,8 @@ def setup(app: web.Application) -> None:
         bus=core.bus,
     )
     app[CASES_KEY] = service
+    # The audit log's case filter (`GET /api/v1/audit?case=`) asks here for the session.
+    core.audit.case_session = functools.partial(session_of_case, core.db)
     core.bus.subscribe(SessionOpening, service.on_session_opening)
     core.bus.subscribe(CallTaken, service.on_taken)
     core.bus.subscribe(DeviceRelayed, service.on_device)

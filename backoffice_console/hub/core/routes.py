@@ -9,12 +9,14 @@ import logging
 from aiohttp import WSCloseCode, web
 
 from backoffice_console.hub.core import ws
+from backoffice_console.hub.core.audit_query import page_bounds, parse_filter
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.guard import keep_checking
 from backoffice_console.hub.core.http import (
+    Raw,
     contract_middleware,
     error_middleware,
     json_reply,
@@ -24,7 +26,7 @@ from backoffice_console.hub.core.http import (
 from backoffice_console.hub.db import utcnow
 from shared.protocol import ErrorCode, Role
 from shared.protocol.http import HubHealth
-from shared.protocol.sessions import AuditList
+from shared.protocol.sessions import AuditPage
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +41,31 @@ async def health(request: web.Request) -> web.Response:
     return json_reply({"ok": True, "version": core.version, "time": utcnow().isoformat()})
 
 
+AUDIT_READERS = frozenset({Role.ADMIN})
+"""Who may read the audit log."""
+
+
 @routes.get("/api/v1/audit")
-@wire(request=None, response=AuditList)
+@wire(request=None, response=AuditPage, alternative=Raw("text/csv"))
 async def audit(request: web.Request) -> web.Response:
-    """The audit log (`?session_id=`: one session's rows); administrators only."""
+    """The audit log, newest first, paged and filtered (see `AuditPage`); every read is audited."""
     core = request.app[CORE_KEY]
     who = await principal_of(request)
-    if who.role is not Role.ADMIN:
-        raise HubError(ErrorCode.FORBIDDEN, "administrators only")
-    session_id = request.query.get("session_id") or None
-    return json_reply(await core.audit.entries(session_id))
+    if who.role not in AUDIT_READERS:
+        raise HubError(ErrorCode.FORBIDDEN, "the audit log is for auditors")
+    flt = parse_filter(request.query)
+    fmt = request.query.get("format", "json")
+    if fmt == "csv":
+        return web.Response(
+            body=await core.audit.export(who, flt),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        )
+    if fmt != "json":
+        raise HubError(ErrorCode.BAD_MESSAGE, "format must be json or csv")
+    before, limit = page_bounds(request.query)
+    return json_reply(await core.audit.page(who, flt, before, limit))
 
 
 async def _migrate(app: web.Application) -> None:

@@ -22,6 +22,7 @@ from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.evaluation.service import (
     EVALUATION_KEY,
     EvaluationService,
@@ -66,13 +67,21 @@ async def post_rating(request: web.Request) -> web.Response:
     return json_reply(result, status=201)
 
 
+async def _audit(request: web.Request, who: Principal, action: str, **detail: object) -> None:
+    """Reads of residents' ratings and follow-ups are audited like every personal-data read."""
+    await request.app[CORE_KEY].audit.write(who, action, None, **detail)
+
+
 @routes.get("/api/v1/sessions/{session_id}/rating")
 @wire(request=None, response=SessionRating)
 async def get_rating(request: web.Request) -> web.Response:
     """The session's rating, or 404."""
     service = _service(request)
     who = await principal_of(request)
-    return json_reply(await service.rating_seen_by(who, request.match_info["session_id"]))
+    session_id = request.match_info["session_id"]
+    rating = await service.rating_seen_by(who, session_id)
+    await request.app[CORE_KEY].audit.write(who, "rating.read", session_id)
+    return json_reply(rating)
 
 
 @routes.post("/api/v1/sessions/{session_id}/rating/skip")
@@ -112,7 +121,9 @@ async def get_ratings(request: web.Request) -> web.Response:
         raise HubError(ErrorCode.BAD_MESSAGE, "day must be YYYY-MM-DD") from None
     start = dt.datetime.combine(day, dt.time.min).astimezone()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).astimezone()
-    return json_reply(await service.ratings_between(who, start, end))
+    rows = await service.ratings_between(who, start, end)
+    await _audit(request, who, "rating.list", day=day.isoformat(), count=len(rows))
+    return json_reply(rows)
 
 
 @routes.get("/api/v1/follow-ups")
@@ -121,7 +132,9 @@ async def get_follow_ups(request: web.Request) -> web.Response:
     """Recent follow-ups (after a sweep)."""
     service = _service(request)
     who = await principal_of(request)
-    return json_reply(await service.follow_ups(who))
+    rows = await service.follow_ups(who)
+    await _audit(request, who, "followup.list", count=len(rows))
+    return json_reply(rows)
 
 
 @routes.get("/api/v1/rectifications")
@@ -130,7 +143,9 @@ async def get_rectifications(request: web.Request) -> web.Response:
     """Rectifications, open and overdue first."""
     service = _service(request)
     who = await principal_of(request)
-    rows = await service.rectifications(who, request.query.get("state") or None)
+    state = request.query.get("state") or None
+    rows = await service.rectifications(who, state)
+    await _audit(request, who, "rectification.list", state=state, count=len(rows))
     return json_reply(rows)
 
 

@@ -81,7 +81,10 @@ async def list_materials(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/materials`: the list, without image data."""
     service = request.app[MATERIALS_KEY]
     who = await principal_of(request)
-    return json_reply(await service.list_for(request.match_info["session_id"], who))
+    session_id = request.match_info["session_id"]
+    listed = await service.list_for(session_id, who)
+    await request.app[CORE_KEY].audit.write(who, "material.list", session_id, count=len(listed))
+    return json_reply(listed)
 
 
 @routes.get("/api/v1/sessions/{session_id}/materials.pdf")

@@ -206,7 +206,7 @@ async def test_revoking_a_kiosk_closes_its_socket_and_it_does_not_hammer_the_hub
     async def two_refusals() -> bool:
         return len(await audit_rows(hub, "device.token_failed")) >= 2
 
-    await until(two_refusals)
+    await until(two_refusals, timeout=30)
     first, second = (await audit_rows(hub, "device.token_failed"))[:2]
     # Each retry waits REFUSED_RETRY_S first: never a tight loop.
     assert (second.at - first.at).total_seconds() >= 0.29

@@ -266,9 +266,10 @@ REPLIES: list[tuple[type[BaseModel], Any]] = [
     (accounts.KioskList, [{"id": 1, "name": "一号机", "point": {"id": 1,
         "name": "东湖"}, "active": True, "enrolled_at": NOW, "last_seen_at": None}]),
     (sessions.SessionList, [SESSION_ROW]),
-    (sessions.AuditList, [{"id": 1, "at": NOW, "actor_kind": "user", "actor_id": 2,
-                           "action": "session.start", "session_id": "abc",
-                           "detail": {"ticket_id": 4}}]),
+    (sessions.AuditPage, {"entries": [{"id": 1, "seq": 1, "at": NOW, "actor_kind": "user",
+                           "actor_id": 2, "action": "session.start", "session_id": "abc",
+                           "detail": {"ticket_id": 4}, "row_hash": "ab" * 32}],
+                          "next_cursor": None}),
     (identity.MaskedIdentity, {
         "identity_id": 1, "source": "id_card", "card_type": "resident", "name": "张三",
         "english_name": None, "id_number": "110101********1234", "gender": "1",
