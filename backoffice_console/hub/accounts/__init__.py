@@ -8,13 +8,14 @@ from backoffice_console.hub.accounts.models import (
     Kiosk,
     Login,
     ServicePoint,
+    Throttle,
     Token,
     User,
 )
 from backoffice_console.hub.accounts.routes import setup
-from backoffice_console.hub.accounts.secrets import RateLimiter
 from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts, account_store
 from backoffice_console.hub.accounts.store import USER_ROLES, AccountStore
+from backoffice_console.hub.accounts.throttle import ThrottleStore
 from backoffice_console.hub.core.domains import Domain
 
 DOMAIN = Domain("accounts", setup)
@@ -28,8 +29,9 @@ __all__ = [
     "EnrollmentCode",
     "Kiosk",
     "Login",
-    "RateLimiter",
     "ServicePoint",
+    "Throttle",
+    "ThrottleStore",
     "Token",
     "User",
     "account_store",

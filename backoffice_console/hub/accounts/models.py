@@ -114,3 +114,13 @@ class EnrollmentCode(Base):
     expires_at: Mapped[dt.datetime] = mapped_column()
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), default=None)
+
+
+class Throttle(Base):
+    """Failures of one key (an account from an address, or an address) in the current window."""
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)

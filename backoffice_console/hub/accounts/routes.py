@@ -8,7 +8,8 @@
 - `POST /api/v1/devices/token` `{device_id, secret}` -> a kiosk's token pair.
 - Administrators: `GET/POST /api/v1/users`, `POST /api/v1/users/{id}/active`,
   `.../password-reset`, `.../revoke`; `GET /api/v1/kiosks`, `POST /api/v1/kiosks/{id}/active`.
-Failures are rate-limited per user name and per address; every outcome is audited.
+Failed log-ins are limited per (account, address) after the password check, and every
+kind of failure per address (`throttle.py`, in the database); every outcome is audited.
 """
 
 from __future__ import annotations
@@ -68,19 +69,25 @@ async def login(request: web.Request) -> web.Response:
     """A user's log-in: a short access token, a refresh token, and who they are."""
     accounts = request.app[ACCOUNTS_KEY]
     body = await read_body(request, LoginBody)
-    user_key, ip_key = f"user:{body.username}", f"ip:{request.remote}"
-    if accounts.login_limiter.blocked(user_key) or accounts.ip_limiter.blocked(ip_key):
-        raise HubError(ErrorCode.RATE_LIMITED, "too many failed logins; try again later")
+    source = request.remote or ""
+    pair_key, address_key = f"login:{body.username.lower()}|{source}", f"address:{source}"
+    # Only the address's own failures close it: nobody elsewhere can shut an account out.
+    if await accounts.address_limit.blocked(address_key):
+        raise HubError(ErrorCode.RATE_LIMITED, "too many failed attempts from this address")
     try:
         tokens, user = await accounts.store.login(
-            body.username, body.password, body.new_password, request.remote or ""
+            body.username,
+            body.password,
+            body.new_password,
+            source,
+            throttled=await accounts.pair_limit.blocked(pair_key),
         )
     except Unauthorized:
-        accounts.login_limiter.failed(user_key)
-        accounts.ip_limiter.failed(ip_key)
+        await accounts.pair_limit.failed([pair_key])
+        await accounts.address_limit.failed([address_key])
         log.info("failed login from %s", request.remote)
         raise
-    accounts.login_limiter.reset(user_key)
+    await accounts.pair_limit.reset(pair_key)
     user_info = {
         "id": user.id,
         "username": user.username,
@@ -96,13 +103,13 @@ async def refresh(request: web.Request) -> web.Response:
     """A new access token and refresh token for a live log-in (users and kiosks alike)."""
     accounts = request.app[ACCOUNTS_KEY]
     body = await read_body(request, RefreshBody)
-    ip_key = f"refresh:{request.remote}"
-    if accounts.ip_limiter.blocked(ip_key):
-        raise HubError(ErrorCode.RATE_LIMITED, "too many refused refreshes; try again later")
+    address_key = f"address:{request.remote or ''}"
+    if await accounts.address_limit.blocked(address_key):
+        raise HubError(ErrorCode.RATE_LIMITED, "too many failed attempts from this address")
     try:
         tokens = await accounts.logins.refresh(body.refresh_token)
     except Unauthorized:
-        accounts.ip_limiter.failed(ip_key)
+        await accounts.address_limit.failed([address_key])
         await request.app[CORE_KEY].audit.write(
             None, "auth.refresh_refused", source=request.remote or ""
         )
@@ -144,13 +151,13 @@ async def enroll(request: web.Request) -> web.Response:
     """Enrol a kiosk with a one-time code: its device id and secret."""
     accounts = request.app[ACCOUNTS_KEY]
     body = await read_body(request, EnrollBody)
-    ip_key = f"enroll:{request.remote}"
-    if accounts.ip_limiter.blocked(ip_key):
-        raise HubError(ErrorCode.RATE_LIMITED, "too many failed enrolments; try again later")
+    address_key = f"address:{request.remote or ''}"
+    if await accounts.address_limit.blocked(address_key):
+        raise HubError(ErrorCode.RATE_LIMITED, "too many failed attempts from this address")
     try:
         done = await accounts.store.enroll(body.code, body.name)
     except Unauthorized:
-        accounts.ip_limiter.failed(ip_key)
+        await accounts.address_limit.failed([address_key])
         await request.app[CORE_KEY].audit.write(
             None, "device.enroll_failed", source=request.remote or ""
         )
@@ -171,15 +178,15 @@ async def device_token(request: web.Request) -> web.Response:
     """A kiosk's log-in with its device secret: a short access token and a refresh token."""
     accounts = request.app[ACCOUNTS_KEY]
     body = await read_body(request, DeviceTokenBody)
-    ip_key = f"device:{request.remote}"
-    if accounts.ip_limiter.blocked(ip_key):
-        raise HubError(ErrorCode.RATE_LIMITED, "too many failed device logins; try later")
+    address_key = f"address:{request.remote or ''}"
+    if await accounts.address_limit.blocked(address_key):
+        raise HubError(ErrorCode.RATE_LIMITED, "too many failed attempts from this address")
     try:
         tokens = await accounts.store.device_token(
             body.device_id, body.secret, request.remote or ""
         )
     except Unauthorized:
-        accounts.ip_limiter.failed(ip_key)
+        await accounts.address_limit.failed([address_key])
         raise
     return json_reply(tokens.reply())
 

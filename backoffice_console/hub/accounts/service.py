@@ -11,8 +11,8 @@ from aiohttp import web
 
 from backoffice_console.hub.accounts.lifecycle import AccountLifecycle
 from backoffice_console.hub.accounts.logins import Lifetimes, LoginStore
-from backoffice_console.hub.accounts.secrets import RateLimiter
 from backoffice_console.hub.accounts.store import AccountStore
+from backoffice_console.hub.accounts.throttle import ThrottleStore
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.connections import Registry
 from backoffice_console.hub.core.context import HubCore
@@ -40,8 +40,10 @@ class Accounts:
     store: AccountStore
     lifecycle: AccountLifecycle
     registry: Registry
-    login_limiter: RateLimiter
-    ip_limiter: RateLimiter
+    pair_limit: ThrottleStore
+    """Failed log-ins of one account from one address: blocks only that pair."""
+    address_limit: ThrottleStore
+    """Failures of any kind from one address, across accounts (looser: a centre's NAT)."""
 
     @classmethod
     def create(cls, core: HubCore) -> Accounts:
@@ -53,9 +55,9 @@ class Accounts:
             store=store,
             lifecycle=AccountLifecycle(core.db, store.logins),
             registry=core.registry,
-            login_limiter=RateLimiter(config.login_failures_allowed, window),
+            pair_limit=ThrottleStore(core.db, config.login_failures_allowed, window),
             # One address may hold several users (a centre behind NAT): a looser limit.
-            ip_limiter=RateLimiter(config.login_failures_allowed * 4, window),
+            address_limit=ThrottleStore(core.db, config.login_failures_allowed * 4, window),
         )
 
     @property

@@ -108,17 +108,30 @@ class AccountStore:
             raise HubError(ErrorCode.CONFLICT, "username already exists") from None
 
     async def login(
-        self, username: str, password: str, new_password: str | None = None, source: str = ""
+        self,
+        username: str,
+        password: str,
+        new_password: str | None = None,
+        source: str = "",
+        throttled: bool = False,
     ) -> tuple[IssuedTokens, User]:
         """Check a password and start a log-in; raises `Unauthorized`.
 
-        A user whose password an administrator reset must give `new_password`
-        (HubError password_change_required, after the password was found right).
+        The password is always checked, at the same cost for every name. `throttled`
+        (this account from this address failed too often) then refuses even a right
+        password, so the answer tells a guesser nothing, and a guesser elsewhere cannot
+        lock the owner out. A user whose password an administrator reset must give
+        `new_password` (HubError password_change_required, after the password was right).
         """
         async with self._db.session() as s:
             user = await s.scalar(select(User).where(User.username == username))
         stored = user.password_hash if user is not None and user.active else None
         ok = await off_loop(lambda: auth.verify_secret(stored or auth.dummy_hash(), password))
+        if throttled:
+            await self._audit(
+                user.id if user is not None else None, "auth.login_throttled", source=source
+            )
+            raise HubError(ErrorCode.RATE_LIMITED, "too many failed logins; try again later")
         if user is None or not user.active or not ok:
             await self._audit(
                 user.id if user is not None else None, "auth.login_failed", source=source

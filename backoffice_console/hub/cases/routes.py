@@ -181,6 +181,7 @@ def setup(app: web.Application) -> None:
         identities=app[IDENTITY_KEY],
         audit=core.audit,
         bus=core.bus,
+        db=core.db,
     )
     app[CASES_KEY] = service
     # The audit log's case filter (`GET /api/v1/audit?case=`) asks here for the session.
