@@ -187,6 +187,10 @@ BAD_RECORDS = {
     "length": lambda d: d | {"id_number": VALID_NUMBER[:17]},
     "birth_date": lambda d: d | {"id_number": "310104" + "19561341" + "0520"},
     "malformed_field": lambda d: d | {"shoe_size": "42"},
+    "malformed_validity": lambda d: d | {"valid_from": "2030-01-01", "valid_to": "2020-01-01"},
+    # A valid number whose card fields disagree with it (the 2999 birth date of the probe).
+    "mismatch": lambda d: d | {"birth_date": "2999-01-01"},
+    "mismatch_gender": lambda d: d | {"gender": "1"},
     "malformed_gender": lambda d: d | {"gender": "7"},
     "malformed_photo": lambda d: d | {"photo": "A" * 2000},
     "malformed_type": lambda d: d | {"name": ["list"]},
@@ -205,7 +209,7 @@ async def test_invalid_identity_is_refused_and_nothing_stored(hub: HubHarness) -
         assert VALID_NUMBER[6:14] not in err.message  # no value quoted back
         failed = await officer.skip_to("device.failed")
         assert failed.code is DeviceErrorCode.INVALID_CARD and failed.command_id == command_id
-        expected = case if not case.startswith("malformed") else "malformed"
+        expected = case.split("_")[0] if case.startswith(("malformed", "mismatch")) else case
         assert failed.reason == expected, case
         assert (await audit_rows(hub, "identity.refused"))[n].detail["reason"] == expected
     assert await identity_count(hub) == 0
