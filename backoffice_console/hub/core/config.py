@@ -53,6 +53,12 @@ class HubConfig(BaseModel):
     """Routing: after this many priority (70+/assistance) takes in a row, a normal ticket."""
     overdue_after_s: float = Field(default=900.0, gt=0)
     """Routing: a ticket waiting longer than this is flagged overdue (and audited once)."""
+    max_pages_per_session: int = Field(default=200, ge=1)
+    """Pages one session may hold; more are refused (`too_many_pages`)."""
+    image_workers: int = Field(default=1, ge=1, le=32)
+    """Threads decoding and re-encoding uploaded pages (each also uses OpenCV's own threads)."""
+    image_queue: int = Field(default=8, ge=0)
+    """Uploads that may wait for an image worker; past that the hub answers rate_limited."""
     check_replies: bool = False
     """Validate every JSON reply against its declared model; for tests and staging."""
 

@@ -68,6 +68,11 @@ async def audit(request: web.Request) -> web.Response:
     return json_reply(await core.audit.page(who, flt, before, limit))
 
 
+async def _no_server_version(_request: web.Request, response: web.StreamResponse) -> None:
+    """Name no software or version in `Server` (aiohttp would say Python and aiohttp's)."""
+    response.headers["Server"] = "vw-hub"
+
+
 async def _migrate(app: web.Application) -> None:
     await app[CORE_KEY].db.migrate()
 
@@ -96,6 +101,7 @@ def setup(app: web.Application, config: HubConfig) -> HubCore:
         app.middlewares.append(contract_middleware)
     app.middlewares.append(error_middleware)
     app.add_routes(routes)
+    app.on_response_prepare.append(_no_server_version)
     ws.setup(app)
     app.on_startup.append(_migrate)
     keep_running(app, "login-guard", lambda: keep_checking(core))

@@ -126,7 +126,15 @@ async def _close(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     """The material service, its routes, the case checklist's page check, its clean-up."""
     core = app[CORE_KEY]
-    service = MaterialService(MaterialStore(core.db, core.vault), core.registry, core.audit)
+    config = core.config
+    service = MaterialService(
+        MaterialStore(core.db, core.vault),
+        core.registry,
+        core.audit,
+        max_pages=config.max_pages_per_session,
+        workers=config.image_workers,
+        queue=config.image_queue,
+    )
     app[MATERIALS_KEY] = service
     app[CASES_KEY].attachments.register("page", check_page)
     app.add_routes(routes)
