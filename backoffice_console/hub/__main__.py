@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--username", required=True)
     user.add_argument("--display-name", required=True)
     user.add_argument(
-        "--role", choices=["officer", "supervisor", "technician", "admin"], default="officer"
+        "--role",
+        choices=["officer", "supervisor", "technician", "admin", "auditor"],
+        default="officer",
     )
     user.add_argument(
         "--lines", default="*", help="line codes the officer takes, e.g. civil,medins (* = all)"

@@ -45,6 +45,9 @@ class Role(StrEnum):
     """An officer who also closes rectifications and sees reports."""
     TECHNICIAN = "technician"
     ADMIN = "admin"
+    """Manages accounts and configuration; never reads residents' identities."""
+    AUDITOR = "auditor"
+    """Reads the audit log; changes nothing."""
 
 
 class ErrorCode(StrEnum):

@@ -19,6 +19,7 @@ import logging
 from aiohttp import web
 
 from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts
+from backoffice_console.hub.core.access import PUBLIC, SIGNED_IN, USERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError, Unauthorized
 from backoffice_console.hub.core.http import int_match, json_reply, principal_of, read_body, wire
@@ -65,6 +66,7 @@ async def _admin(request: web.Request) -> Principal:
 
 @routes.post("/api/v1/auth/login")
 @wire(request=LoginBody, response=LoginReply)
+@allow(PUBLIC)
 async def login(request: web.Request) -> web.Response:
     """A user's log-in: a short access token, a refresh token, and who they are."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -99,6 +101,7 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/auth/refresh")
 @wire(request=RefreshBody, response=TokenPair)
+@allow(PUBLIC)
 async def refresh(request: web.Request) -> web.Response:
     """A new access token and refresh token for a live log-in (users and kiosks alike)."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -119,6 +122,7 @@ async def refresh(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/auth/logout")
 @wire(request=None, response=Done)
+@allow(SIGNED_IN)
 async def logout(request: web.Request) -> web.Response:
     """End the caller's log-in: its tokens stop working and its sockets close now."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -131,6 +135,7 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/auth/password")
 @wire(request=PasswordChangeBody, response=Done)
+@allow(*USERS)
 async def change_password(request: web.Request) -> web.Response:
     """The caller changes their own password; their other log-ins end."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -147,6 +152,7 @@ async def change_password(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/devices/enroll")
 @wire(request=EnrollBody, response=EnrollReply)
+@allow(PUBLIC)
 async def enroll(request: web.Request) -> web.Response:
     """Enrol a kiosk with a one-time code: its device id and secret."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -174,6 +180,7 @@ async def enroll(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/devices/token")
 @wire(request=DeviceTokenBody, response=DeviceTokenReply)
+@allow(PUBLIC)
 async def device_token(request: web.Request) -> web.Response:
     """A kiosk's log-in with its device secret: a short access token and a refresh token."""
     accounts = request.app[ACCOUNTS_KEY]
@@ -196,6 +203,7 @@ async def device_token(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/users")
 @wire(request=None, response=UserList)
+@allow(Role.ADMIN)
 async def list_users(request: web.Request) -> web.Response:
     """Every account (administrators)."""
     await _admin(request)
@@ -204,6 +212,7 @@ async def list_users(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/users")
 @wire(request=UserCreateBody, response=UserCreated)
+@allow(Role.ADMIN)
 async def create_user(request: web.Request) -> web.Response:
     """Add an account (administrators; the password rules apply)."""
     who = await _admin(request)
@@ -216,6 +225,7 @@ async def create_user(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/users/{user_id}/active")
 @wire(request=ActiveBody, response=Done)
+@allow(Role.ADMIN)
 async def set_user_active(request: web.Request) -> web.Response:
     """Disable (its log-ins end, its sockets close) or enable an account."""
     who = await _admin(request)
@@ -229,6 +239,7 @@ async def set_user_active(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/users/{user_id}/password-reset")
 @wire(request=ReasonBody, response=PasswordReset)
+@allow(Role.ADMIN)
 async def reset_password(request: web.Request) -> web.Response:
     """A temporary password, to be changed at the next log-in; the user's log-ins end."""
     who = await _admin(request)
@@ -242,6 +253,7 @@ async def reset_password(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/users/{user_id}/revoke")
 @wire(request=ReasonBody, response=Done)
+@allow(Role.ADMIN)
 async def revoke_user(request: web.Request) -> web.Response:
     """End every log-in of an account (it may log in again)."""
     who = await _admin(request)
@@ -255,6 +267,7 @@ async def revoke_user(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/kiosks")
 @wire(request=None, response=KioskList)
+@allow(Role.ADMIN)
 async def list_kiosks(request: web.Request) -> web.Response:
     """Every enrolled kiosk, with its point and when it was last seen (administrators)."""
     await _admin(request)
@@ -263,6 +276,7 @@ async def list_kiosks(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/kiosks/{kiosk_id}/active")
 @wire(request=ActiveBody, response=Done)
+@allow(Role.ADMIN)
 async def set_kiosk_active(request: web.Request) -> web.Response:
     """Revoke a kiosk's credential (its socket closes now) or restore it."""
     who = await _admin(request)

@@ -29,7 +29,7 @@ from shared.protocol import ErrorCode, Role
 
 log = logging.getLogger(__name__)
 
-USER_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMIN)
+USER_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMIN, Role.AUDITOR)
 T = TypeVar("T")
 
 

@@ -20,12 +20,13 @@ from backoffice_console.hub.cases.models import Case
 from backoffice_console.hub.cases.service import CASES_KEY, CaseService, summary
 from backoffice_console.hub.cases.store import CaseStore, CaseView, session_of_case
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import json_reply, principal_of, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.cases import (
     ApprovalBody,
     CaseDetail,
@@ -59,6 +60,7 @@ async def _read(request: web.Request, who: Principal, view: CaseView) -> None:
 
 @routes.get("/api/v1/sessions/{session_id}/case")
 @wire(request=None, response=CaseDetail)
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def session_case(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/case`."""
     service, who = await _service(request)
@@ -69,6 +71,7 @@ async def session_case(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/cases")
 @wire(request=None, response=CaseList)
+@allow(*CASE_WORKERS)
 async def list_cases(request: web.Request) -> web.Response:
     """`GET /api/v1/cases?state=&officer_id=&limit=`: summaries, newest first."""
     service, who = await _service(request)
@@ -93,6 +96,7 @@ async def list_cases(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/cases/{case_no}")
 @wire(request=None, response=CaseDetail)
+@allow(*CASE_WORKERS)
 async def get_case(request: web.Request) -> web.Response:
     """`GET /api/v1/cases/{case_no}`."""
     service, who = await _service(request)
@@ -103,6 +107,7 @@ async def get_case(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/outcome")
 @wire(request=OutcomeBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def post_outcome(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/outcome` `{state, reason}`."""
     service, who = await _service(request)
@@ -115,6 +120,7 @@ async def post_outcome(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/approval")
 @wire(request=ApprovalBody, response=CaseSummary)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def post_approval(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/approval` `{approval, reason}`."""
     service, who = await _service(request)
@@ -127,6 +133,7 @@ async def post_approval(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/notes")
 @wire(request=NoteBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def post_note(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/notes` `{text}` (sealed at rest)."""
     service, who = await _service(request)
@@ -137,6 +144,7 @@ async def post_note(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/checklist")
 @wire(request=ChecklistBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def post_checklist(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/checklist` `{kind, ref, item_code}`."""
     service, who = await _service(request)
@@ -151,6 +159,7 @@ async def post_checklist(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/cases/{case_no}/checklist")
 @wire(request=ChecklistBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def delete_checklist(request: web.Request) -> web.Response:
     """`DELETE /api/v1/cases/{case_no}/checklist` `{kind, ref}`."""
     service, who = await _service(request)
@@ -161,6 +170,7 @@ async def delete_checklist(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/progress")
 @wire(request=ProgressBody, response=Progress)
+@allow(Role.KIOSK)
 async def post_progress(request: web.Request) -> web.Response:
     """`POST /api/v1/progress` `{case_no, last4}` (kiosk): state, matter and public timeline."""
     service, who = await _service(request)

@@ -89,15 +89,23 @@ async def read_body(request: web.Request, model: type[BodyT]) -> BodyT:
         raise HubError(ErrorCode.BAD_MESSAGE, validation_message(exc)[:200]) from None
 
 
+_PRINCIPAL = "vw.principal"
+
+
 async def principal_of(request: web.Request) -> Principal:
     """The caller behind `Authorization: Bearer <token>`; raises `Unauthorized`."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
+    cached = request.get(_PRINCIPAL)
+    if isinstance(cached, Principal):  # resolved once per request (the access check did)
+        return cached
     core = request.app[CORE_KEY]
     try:
-        return await core.authenticator().resolve(token.strip())
+        who = await core.authenticator().resolve(token.strip())
+        request[_PRINCIPAL] = who
+        return who
     except Unauthorized as exc:
         # A refused token is a security event: who tried what, from where (never the token).
         await core.audit.write(

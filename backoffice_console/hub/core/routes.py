@@ -9,6 +9,7 @@ import logging
 from aiohttp import WSCloseCode, web
 
 from backoffice_console.hub.core import ws
+from backoffice_console.hub.core.access import PUBLIC, access_middleware, allow
 from backoffice_console.hub.core.audit_query import page_bounds, parse_filter
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.config import HubConfig
@@ -35,18 +36,21 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/health")
 @wire(request=None, response=HubHealth)
+@allow(PUBLIC)
 async def health(request: web.Request) -> web.Response:
     """Whether the hub answers, its version and its clock."""
     core = request.app[CORE_KEY]
     return json_reply({"ok": True, "version": core.version, "time": utcnow().isoformat()})
 
 
-AUDIT_READERS = frozenset({Role.ADMIN})
-"""Who may read the audit log."""
+AUDIT_READERS = frozenset({Role.AUDITOR})
+"""Who may read the audit log: auditors only (separation of duties: not the administrators
+whose work it records)."""
 
 
 @routes.get("/api/v1/audit")
 @wire(request=None, response=AuditPage, alternative=Raw("text/csv"))
+@allow(Role.AUDITOR)
 async def audit(request: web.Request) -> web.Response:
     """The audit log, newest first, paged and filtered (see `AuditPage`); every read is audited."""
     core = request.app[CORE_KEY]
@@ -100,6 +104,7 @@ def setup(app: web.Application, config: HubConfig) -> HubCore:
     if config.check_replies:  # outermost: it sees the errors error_middleware makes
         app.middlewares.append(contract_middleware)
     app.middlewares.append(error_middleware)
+    app.middlewares.append(access_middleware)  # inside: its refusals become JSON errors
     app.add_routes(routes)
     app.on_response_prepare.append(_no_server_version)
     ws.setup(app)

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel
 
+from backoffice_console.hub.core.access import SIGNED_IN, allow
 from backoffice_console.hub.core.connections import Connection
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
@@ -122,6 +123,7 @@ async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection,
 
 
 @wire(request=None, response=Upgrade("websocket"))
+@allow(SIGNED_IN)
 async def websocket(request: web.Request) -> web.StreamResponse:
     """The websocket endpoint (see the module docstring)."""
     core = request.app[CORE_KEY]

@@ -18,6 +18,7 @@ import datetime as dt
 
 from aiohttp import web
 
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
@@ -29,7 +30,7 @@ from backoffice_console.hub.evaluation.service import (
     supervisor_check,
 )
 from backoffice_console.hub.evaluation.sms import FileSmsGateway
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.rating import (
     CloseRectificationBody,
     ContactBody,
@@ -56,6 +57,7 @@ def _service(request: web.Request) -> EvaluationService:
 
 @routes.post("/api/v1/sessions/{session_id}/rating")
 @wire(request=RatingBody, response=RatingGiven)
+@allow(Role.KIOSK)
 async def post_rating(request: web.Request) -> web.Response:
     """Store the session's rating."""
     service = _service(request)
@@ -74,6 +76,7 @@ async def _audit(request: web.Request, who: Principal, action: str, **detail: ob
 
 @routes.get("/api/v1/sessions/{session_id}/rating")
 @wire(request=None, response=SessionRating)
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def get_rating(request: web.Request) -> web.Response:
     """The session's rating, or 404."""
     service = _service(request)
@@ -86,6 +89,7 @@ async def get_rating(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/sessions/{session_id}/rating/skip")
 @wire(request=SkipBody, response=FollowUp)
+@allow(Role.KIOSK)
 async def post_skip(request: web.Request) -> web.Response:
     """The resident left without rating: a follow-up."""
     service = _service(request)
@@ -99,6 +103,7 @@ async def post_skip(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_ref}/contact")
 @wire(request=ContactBody, response=ContactRecorded)
+@allow(*CASE_WORKERS)
 async def post_contact(request: web.Request) -> web.Response:
     """Record the case's phone number (sealed); answers it masked."""
     service = _service(request)
@@ -110,6 +115,7 @@ async def post_contact(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/ratings")
 @wire(request=None, response=RatingList)
+@allow(*CASE_WORKERS)
 async def get_ratings(request: web.Request) -> web.Response:
     """`GET /api/v1/ratings?day=YYYY-MM-DD` (hub's local day, default today)."""
     service = _service(request)
@@ -128,6 +134,7 @@ async def get_ratings(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/follow-ups")
 @wire(request=None, response=FollowUpList)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def get_follow_ups(request: web.Request) -> web.Response:
     """Recent follow-ups (after a sweep)."""
     service = _service(request)
@@ -139,6 +146,7 @@ async def get_follow_ups(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/rectifications")
 @wire(request=None, response=RectificationList)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def get_rectifications(request: web.Request) -> web.Response:
     """Rectifications, open and overdue first."""
     service = _service(request)
@@ -151,6 +159,7 @@ async def get_rectifications(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/rectifications/{rect_id}/close")
 @wire(request=CloseRectificationBody, response=Rectification)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def post_close(request: web.Request) -> web.Response:
     """Close a rectification with its call-back."""
     service = _service(request)

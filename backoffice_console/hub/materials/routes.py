@@ -18,12 +18,13 @@ import re
 from aiohttp import web
 
 from backoffice_console.hub.cases import CASES_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import Raw, int_match, json_reply, principal_of, wire
 from backoffice_console.hub.materials.service import MATERIALS_KEY, MaterialService
 from backoffice_console.hub.materials.store import MaterialStore, check_page
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.materials import MaterialList, MaterialStored
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -48,6 +49,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 @routes.post("/api/v1/sessions/{session_id}/materials")
 @wire(request=Raw("image/jpeg", "image/png"), response=MaterialStored)
+@allow(Role.KIOSK)
 async def post_material(request: web.Request) -> web.Response:
     """`POST /api/v1/sessions/{session_id}/materials`: see the module docstring."""
     service = request.app[MATERIALS_KEY]
@@ -77,6 +79,7 @@ async def post_material(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/sessions/{session_id}/materials")
 @wire(request=None, response=MaterialList)
+@allow(*CASE_WORKERS)
 async def list_materials(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/materials`: the list, without image data."""
     service = request.app[MATERIALS_KEY]
@@ -89,6 +92,7 @@ async def list_materials(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/sessions/{session_id}/materials.pdf")
 @wire(request=None, response=Raw("application/pdf"))
+@allow(*CASE_WORKERS)
 async def get_materials_pdf(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/materials.pdf`: every page as one PDF (audited)."""
     service = request.app[MATERIALS_KEY]
@@ -106,6 +110,7 @@ async def get_materials_pdf(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/materials/{material_id}")
 @wire(request=None, response=Raw("image/jpeg"))
+@allow(*CASE_WORKERS)
 async def get_material(request: web.Request) -> web.Response:
     """`GET /api/v1/materials/{material_id}`: the full JPEG (audited)."""
     service = request.app[MATERIALS_KEY]

@@ -117,7 +117,7 @@ async def test_a_rolled_back_transaction_leaves_no_gap(hub: HubHarness) -> None:
 
 async def test_audit_api_pages_newest_first_filters_and_exports(hub: HubHarness) -> None:
     officer, kiosk, sid = await in_call(hub)
-    admin = await hub.officer("auditor1", Role.ADMIN)
+    admin = await hub.officer("auditor1", Role.AUDITOR)
     seen: list[int] = []
     before: int | None = None
     while True:

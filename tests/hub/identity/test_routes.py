@@ -160,18 +160,25 @@ async def test_only_the_holding_officer_commands_and_reveals(hub: HubHarness) ->
     assert err.code == "forbidden"
     err = await refusal(officer, IdentityReport(session_id=sid, record=record().to_dict()))
     assert err.code == "forbidden"
-    # A technician is refused; an admin may reveal (audited with the admin's id).
-    tech = await hub.officer("t1", Role.TECHNICIAN)
-    with pytest.raises(HubRequestError) as denied:
-        await http(hub, tech, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
-    assert denied.value.code == "forbidden"
-    admin = await hub.officer("a1", Role.ADMIN)
-    full = await http(hub, admin, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
+    # Technicians, administrators and auditors never read identities (separation of
+    # duties); a supervisor may, stating why, and the reason is audited.
+    for name, role in (("t1", Role.TECHNICIAN), ("a1", Role.ADMIN), ("au1", Role.AUDITOR)):
+        peer = await hub.officer(name, role)
+        for method, path in (("POST", "/identity/reveal"), ("GET", "/identity")):
+            with pytest.raises(HubRequestError) as denied:
+                await http(hub, peer, method, f"/api/v1/sessions/{sid}{path}")
+            assert denied.value.code == "forbidden", (name, path)
+    sup = await hub.officer("s1", Role.SUPERVISOR)
+    with pytest.raises(HubRequestError) as unstated:
+        await http(hub, sup, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
+    assert unstated.value.code == "bad_message"
+    full = await http(hub, sup, "POST", f"/api/v1/sessions/{sid}/identity/reveal?reason=复核")
     assert full["id_number"] == VALID_NUMBER
     with pytest.raises(HubRequestError) as missing:
-        await http(hub, admin, "POST", "/api/v1/sessions/nosuch/identity/reveal")
+        await http(hub, sup, "POST", "/api/v1/sessions/nosuch/identity/reveal?reason=x")
     assert missing.value.code == "not_found"
-    assert [r.actor_kind for r in await audit_rows(hub, "identity.reveal")] == ["user"]
+    reveals = await audit_rows(hub, "identity.reveal")
+    assert [(r.actor_kind, r.detail.get("reason")) for r in reveals] == [("user", "复核")]
     # After hang-up the officer no longer holds the session.
     await req(officer, SessionEnd(session_id=sid))
     with pytest.raises(HubRequestError) as ended:
