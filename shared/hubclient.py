@@ -288,7 +288,11 @@ class HubClient:
         return self._tokens is not None or self._relogin is not None
 
     async def login_officer(
-        self, username: str, password: str, new_password: str | None = None
+        self,
+        username: str,
+        password: str,
+        new_password: str | None = None,
+        totp_code: str | None = None,
     ) -> dict[str, Any]:
         """Log in with a password; returns the hub's description of the user (`UserInfo`).
 
@@ -299,6 +303,8 @@ class HubClient:
         fields: dict[str, Any] = {"username": username, "password": password}
         if new_password is not None:
             fields["new_password"] = new_password
+        if totp_code is not None:  # the account's second factor (`totp_required`)
+            fields["totp_code"] = totp_code
         body = request_json(LoginBody, **fields)
         answer = await self._call("POST", "/api/v1/auth/login", renew=False, json=body)
         reply = parse_reply(LoginReply, answer, "the log-in")

@@ -37,6 +37,18 @@ class LoginBody(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=PASSWORD_MAX)
     new_password: str | None = Field(default=None, min_length=1, max_length=PASSWORD_MAX)
+    totp_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    """The authenticator app's code, when the account has a second factor."""
+    recovery_code: str | None = Field(default=None, min_length=4, max_length=32)
+    """Instead of `totp_code`: one of the account's one-time recovery codes."""
+
+
+class TotpCodeBody(BaseModel):
+    """`POST /api/v1/auth/totp/confirm`: the first code of a newly enrolled factor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 class RefreshBody(BaseModel):
@@ -157,6 +169,19 @@ class Done(Model):
     ok: bool
 
 
+class TotpEnrolment(Model):
+    """Reply to `POST /api/v1/auth/totp/enrol`: the secret and its otpauth:// URI (a QR code)."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class RecoveryCodes(Model):
+    """Reply to `POST /api/v1/auth/totp/confirm`: one-time codes, shown once."""
+
+    codes: list[str]
+
+
 class UserCreated(Model):
     """Reply to `POST /api/v1/users`."""
 
@@ -213,8 +238,11 @@ __all__ = [
     "PasswordReset",
     "PointRef",
     "ReasonBody",
+    "RecoveryCodes",
     "RefreshBody",
     "TokenPair",
+    "TotpCodeBody",
+    "TotpEnrolment",
     "UserCreateBody",
     "UserCreated",
     "UserInfo",

@@ -67,6 +67,8 @@ class ErrorCode(StrEnum):
     INVALID_IDENTITY = "invalid_identity"
     INVALID_IMAGE = "invalid_image"
     WEAK_PASSWORD = "weak_password"
+    TOTP_REQUIRED = "totp_required"
+    """The password was right; the account has a second factor: log in with its code."""
     PASSWORD_CHANGE_REQUIRED = "password_change_required"
     """The password was right but an administrator reset it: log in with `new_password`."""
     INTERNAL = "internal"

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +38,13 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     """Set by an administrator's reset: the next log-in must choose a new password."""
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    totp_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """The TOTP secret, sealed with the hub's key (the user's id as associated data)."""
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Confirmed with a first code: every log-in then needs a code (or a recovery code)."""
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The last time step accepted: a code is never accepted twice."""
 
 
 class Login(Base):
@@ -124,3 +132,14 @@ class Throttle(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for a lost second factor, stored as a digest."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -4,6 +4,8 @@
 - `POST /api/v1/auth/refresh` `{refresh_token}` -> a new token pair (the old refresh is spent).
 - `POST /api/v1/auth/logout` ends the caller's log-in and closes its sockets.
 - `POST /api/v1/auth/password` `{old_password, new_password}`: the caller's own password.
+- `POST /api/v1/auth/totp/enrol`, `/auth/totp/confirm` `{code}`: the caller's second factor;
+  log-in then needs `totp_code` (or a `recovery_code`); `.../users/{id}/totp-reset` removes it.
 - `POST /api/v1/devices/enroll` `{code, name}` -> `{device_id, secret, point}`.
 - `POST /api/v1/devices/token` `{device_id, secret}` -> a kiosk's token pair.
 - Administrators: `GET/POST /api/v1/users`, `POST /api/v1/users/{id}/active`,
@@ -41,8 +43,11 @@ from shared.protocol.accounts import (
     PasswordChangeBody,
     PasswordReset,
     ReasonBody,
+    RecoveryCodes,
     RefreshBody,
     TokenPair,
+    TotpCodeBody,
+    TotpEnrolment,
     UserCreateBody,
     UserCreated,
     UserList,
@@ -80,9 +85,11 @@ async def login(request: web.Request) -> web.Response:
         tokens, user = await accounts.store.login(
             body.username,
             body.password,
-            body.new_password,
-            source,
+            new_password=body.new_password,
+            source=source,
             throttled=await accounts.pair_limit.blocked(pair_key),
+            totp_code=body.totp_code,
+            recovery_code=body.recovery_code,
         )
     except Unauthorized:
         await accounts.pair_limit.failed([pair_key])
@@ -148,6 +155,27 @@ async def change_password(request: web.Request) -> web.Response:
     )
     await accounts.close_logins(ended, CLOSE_SESSION_ENDED, "password changed")
     return _done()
+
+
+@routes.post("/api/v1/auth/totp/enrol")
+@wire(request=None, response=TotpEnrolment)
+@allow(*USERS)
+async def totp_enrol(request: web.Request) -> web.Response:
+    """Start the caller's second factor: a secret and its otpauth:// URI (a QR code)."""
+    who = await principal_of(request)
+    secret, uri = await request.app[ACCOUNTS_KEY].store.totp.enrol(who)
+    return json_reply({"secret": secret, "otpauth_uri": uri})
+
+
+@routes.post("/api/v1/auth/totp/confirm")
+@wire(request=TotpCodeBody, response=RecoveryCodes)
+@allow(*USERS)
+async def totp_confirm(request: web.Request) -> web.Response:
+    """Activate it with a first code: the recovery codes, shown once."""
+    who = await principal_of(request)
+    body = await read_body(request, TotpCodeBody)
+    codes = await request.app[ACCOUNTS_KEY].store.totp.confirm(who, body.code)
+    return json_reply({"codes": codes})
 
 
 @routes.post("/api/v1/devices/enroll")
@@ -262,6 +290,20 @@ async def revoke_user(request: web.Request) -> web.Response:
     accounts = request.app[ACCOUNTS_KEY]
     ended = await accounts.logins.revoke_subject(who, "user", user_id, body.reason)
     await accounts.close_logins(ended, CLOSE_SESSION_ENDED, "revoked")
+    return _done()
+
+
+@routes.post("/api/v1/users/{user_id}/totp-reset")
+@wire(request=ReasonBody, response=Done)
+@allow(Role.ADMIN)
+async def reset_totp(request: web.Request) -> web.Response:
+    """Remove a user's lost second factor (audited with the reason); their log-ins end."""
+    who = await principal_of(request)
+    user_id = int_match(request, "user_id", "user")
+    body = await read_body(request, ReasonBody)
+    accounts = request.app[ACCOUNTS_KEY]
+    ended = await accounts.store.totp.reset(who, user_id, body.reason)
+    await accounts.close_logins(ended, CLOSE_SESSION_ENDED, "factor reset")
     return _done()
 
 

@@ -13,24 +13,31 @@ from backoffice_console.hub.accounts.lifecycle import AccountLifecycle
 from backoffice_console.hub.accounts.logins import Lifetimes, LoginStore
 from backoffice_console.hub.accounts.store import AccountStore
 from backoffice_console.hub.accounts.throttle import ThrottleStore
+from backoffice_console.hub.accounts.totp import TotpStore
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.connections import Registry
 from backoffice_console.hub.core.context import HubCore
+from backoffice_console.hub.core.vault import IdentityVault
 from backoffice_console.hub.core.ws import Connected
 from backoffice_console.hub.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def account_store(db: Database, config: HubConfig) -> AccountStore:
-    """The account store of a hub with `config` on `db` (the server and the CLI alike)."""
+def account_store(
+    db: Database, config: HubConfig, vault: IdentityVault | None = None
+) -> AccountStore:
+    """The account store of a hub with `config` on `db` (the server and the CLI alike;
+    without `vault`, accounts with a second factor cannot log in)."""
     lifetimes = Lifetimes(
         user_access=dt.timedelta(seconds=config.access_token_ttl_s),
         user_login=dt.timedelta(seconds=config.officer_token_ttl_s),
         device_access=dt.timedelta(seconds=config.device_token_ttl_s),
         device_login=dt.timedelta(seconds=config.device_login_ttl_s),
     )
-    return AccountStore(db, LoginStore(db, lifetimes), config.password_min_length)
+    logins = LoginStore(db, lifetimes)
+    totp = TotpStore(db, vault, logins)
+    return AccountStore(db, logins, config.password_min_length, totp)
 
 
 @dataclass
@@ -50,7 +57,7 @@ class Accounts:
         """The accounts of the hub with `core`'s configuration and database."""
         config = core.config
         window = config.login_failure_window_s
-        store = account_store(core.db, config)
+        store = account_store(core.db, config, core.vault)
         return cls(
             store=store,
             lifecycle=AccountLifecycle(core.db, store.logins),

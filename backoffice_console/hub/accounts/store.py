@@ -22,6 +22,7 @@ from backoffice_console.hub.accounts import secrets as auth
 from backoffice_console.hub.accounts.logins import DEVICE, USER, IssuedTokens, LoginStore
 from backoffice_console.hub.accounts.models import EnrollmentCode, Kiosk, ServicePoint, User
 from backoffice_console.hub.accounts.passwords import MIN_LENGTH, password_problem
+from backoffice_console.hub.accounts.totp import TotpStore
 from backoffice_console.hub.core.errors import HubError, Unauthorized
 from backoffice_console.hub.core.models import AuditEntry
 from backoffice_console.hub.db import Database, utcnow
@@ -52,11 +53,16 @@ class AccountStore:
     """Reads and writes users, service points, kiosks and enrolment codes; logs them in."""
 
     def __init__(
-        self, db: Database, logins: LoginStore, password_min_length: int = MIN_LENGTH
+        self,
+        db: Database,
+        logins: LoginStore,
+        password_min_length: int = MIN_LENGTH,
+        totp: TotpStore | None = None,
     ) -> None:
         self._db = db
         self.logins = logins
         self.password_min_length = password_min_length
+        self.totp = totp or TotpStore(db, None, logins)
 
     # --- users ---------------------------------------------------------------
 
@@ -111,9 +117,12 @@ class AccountStore:
         self,
         username: str,
         password: str,
+        *,
         new_password: str | None = None,
         source: str = "",
         throttled: bool = False,
+        totp_code: str | None = None,
+        recovery_code: str | None = None,
     ) -> tuple[IssuedTokens, User]:
         """Check a password and start a log-in; raises `Unauthorized`.
 
@@ -137,6 +146,8 @@ class AccountStore:
                 user.id if user is not None else None, "auth.login_failed", source=source
             )
             raise Unauthorized("wrong username or password")
+        # The second factor, when the account has one (a wrong code is a failed log-in).
+        await self.totp.check(user, totp_code, recovery_code)
         if user.must_change_password and new_password is None:
             raise HubError(
                 ErrorCode.PASSWORD_CHANGE_REQUIRED,

@@ -20,6 +20,7 @@ HTTP_STATUS = {
     ErrorCode.INVALID_IMAGE: 422,
     ErrorCode.WEAK_PASSWORD: 422,
     ErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
+    ErrorCode.TOTP_REQUIRED: 403,
     ErrorCode.INTERNAL: 500,
 }
 
