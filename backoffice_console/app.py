@@ -140,7 +140,9 @@ class HubLike(Protocol):
 
     welcome: Welcome | None
 
-    async def login_officer(self, username: str, password: str) -> dict[str, Any]: ...
+    async def login_officer(
+        self, username: str, password: str, *, totp_code: str | None = None
+    ) -> dict[str, Any]: ...
     async def connect(self) -> Welcome: ...
     async def request(self, message: Any, timeout: float = 10.0) -> Any: ...
     async def send(self, message: Any) -> None: ...
@@ -271,15 +273,22 @@ class ConsoleController:
 
     # --- login ---------------------------------------------------------------
 
-    async def login(self, username: str, password: str) -> None:
-        """Log in and open the websocket; raises ConsoleError with a key the UI can show."""
+    async def login(self, username: str, password: str, totp_code: str | None = None) -> None:
+        """Log in and open the websocket; raises ConsoleError with a key the UI can show.
+
+        `totp_code`: the authenticator app's code, for an account with a second factor
+        (without it such an account is answered `login.error.totp_required`).
+        """
         if not username.strip() or not password:
             raise ConsoleError("login.error.empty")
         if self.phase is not Phase.LOGGED_OUT:
             raise ConsoleError("error.bad_state")
         hub = self._hub_factory(self._on_message, self._on_connection)
         try:
-            self.user = await hub.login_officer(username.strip(), password)
+            if totp_code is None:
+                self.user = await hub.login_officer(username.strip(), password)
+            else:
+                self.user = await hub.login_officer(username.strip(), password, totp_code=totp_code)
             if self.user.get("role") not in (None, "officer", "supervisor", "admin", "technician"):
                 raise ConsoleError("login.error.role")
             self.hub = hub
@@ -295,9 +304,10 @@ class ConsoleController:
         except HubRequestError as exc:
             await hub.close()
             self.hub = None
-            key = (
-                "login.error.rate_limited" if exc.code == "rate_limited" else "login.error.refused"
-            )
+            key = {
+                "rate_limited": "login.error.rate_limited",
+                "totp_required": "login.error.totp_required",
+            }.get(exc.code, "login.error.refused")
             raise ConsoleError(key, exc.message) from None
         except (HubError, OSError) as exc:
             await hub.close()
@@ -328,6 +338,10 @@ class ConsoleController:
             self.queue = []
             self.observer.queue_changed([])
         self.observer.connection_changed(up)
+        if not up and self.hub is not None and getattr(self.hub, "ended", None):
+            # The hub ended the log-in (logout elsewhere, disabled, reset): it will not
+            # come back by itself, so the officer must be told to log in again.
+            self.observer.notice("notice.session_ended")
 
     async def _on_message(self, message: Any) -> None:
         await self.handle_message(message)

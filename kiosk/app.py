@@ -80,6 +80,8 @@ class KioskController:
     """The whole kiosk flow (see module docstring)."""
 
     CONNECT_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+    REFUSED_RETRY_S = 300.0
+    """A refused credential (revoked kiosk) is tried again this rarely, never in a tight loop."""
 
     def __init__(
         self,
@@ -211,6 +213,10 @@ class KioskController:
                 return  # from here the hub client reconnects by itself
             except HubAuthError as exc:
                 log.error("the hub refused this kiosk's credential: %s", exc)
+                self.error = "error.credential_refused"
+                self._notify("hub")
+                await asyncio.sleep(self.REFUSED_RETRY_S)
+                continue
             except HubError as exc:
                 log.info("hub not reachable yet: %s", exc)
             except Exception:
@@ -324,7 +330,12 @@ class KioskController:
     async def handle_connection(self, up: bool) -> None:
         """HubClient's connection callback."""
         self.hub_connected = up
+        if not up and getattr(self.hub, "ended", None):
+            # The hub revoked this kiosk (or ended its log-in): the technician must know.
+            self.error = "error.credential_refused"
         if up:
+            if self.error == "error.credential_refused":
+                self.error = None
             welcome = self.hub.welcome
             if welcome is not None:
                 self.point_name = welcome.display_name

@@ -3,7 +3,12 @@
 `HubClient` logs in (an officer with a password, a kiosk with its device
 credential), opens the websocket, hands every hub message to a callback, and
 keeps the connection up: after a drop it reconnects with backoff and logs in
-again where it can. Requests that expect an answer go through `request()`, which
+again where it can. The access token is short; the client trades its refresh
+token for a new one before it runs out (a kiosk falls back to its credential).
+When the hub ends the log-in (logout, revocation, a disabled account or kiosk:
+the close codes of `shared.protocol.accounts`), `ended` says why; an officer's
+client then stops, a kiosk's tries again only after `REFUSED_RETRY_S`, so a
+revoked kiosk never hammers the hub. Requests that expect an answer go through `request()`, which
 matches the hub's `ack` or `error` to the request by its id.
 
 Over HTTP the bodies and replies are the models of `shared.protocol` (see
@@ -20,6 +25,7 @@ import logging
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,12 +42,17 @@ from shared.protocol import (
     encode,
 )
 from shared.protocol.accounts import (
+    CLOSE_ACCESS_REVOKED,
+    CLOSE_SESSION_ENDED,
     DeviceTokenBody,
     DeviceTokenReply,
     EnrollBody,
     EnrollReply,
     LoginBody,
     LoginReply,
+    PasswordChangeBody,
+    RefreshBody,
+    TokenPair,
 )
 from shared.protocol.http import ErrorBody, invalid_text, wire
 from shared.tasks import TaskKeeper
@@ -169,6 +180,8 @@ class HubClient:
     """An authenticated client of one hub (see module docstring)."""
 
     RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+    REFUSED_RETRY_S = 300.0
+    """A kiosk whose credential the hub refuses (revoked, disabled) asks again this rarely."""
 
     def __init__(
         self,
@@ -184,7 +197,12 @@ class HubClient:
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._token: str | None = None
+        self._tokens: TokenPair | None = None
         self._relogin: Callable[[], Awaitable[None]] | None = None
+        self._renewing: asyncio.Lock = asyncio.Lock()
+        self.ended: str | None = None
+        """Why the hub ended this client's log-in (None while it holds)."""
+        self._close_note = ""
         self._ids = itertools.count(1)
         self._pending: dict[str, asyncio.Future[Ack]] = {}
         self._tasks = TaskKeeper("hubclient")
@@ -204,8 +222,18 @@ class HubClient:
             )
         return self._http
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = kwargs.pop("headers", {})
+    async def _call(self, method: str, path: str, renew: bool = True, **kwargs: Any) -> Any:
+        """One request; a refused token is renewed once (`renew`) and the request repeated."""
+        try:
+            return await self._call_once(method, path, dict(kwargs))
+        except HubAuthError:
+            if not renew or not self.can_renew:
+                raise
+            await self.renew()
+            return await self._call_once(method, path, kwargs)
+
+    async def _call_once(self, method: str, path: str, kwargs: dict[str, Any]) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
@@ -232,22 +260,11 @@ class HubClient:
     async def post_bytes(
         self, path: str, data: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> Any:
-        """POST raw bytes (a page image) and return the JSON reply.
-
-        An expired token is renewed once with the remembered credential (kiosk uploads
-        outlive the one-hour device token).
-        """
-        try:
-            return await self._call(
-                "POST", path, data=data, headers={"Content-Type": content_type, **(headers or {})}
-            )
-        except HubAuthError:
-            if self._relogin is None:
-                raise
-            await self._relogin()
-            return await self._call(
-                "POST", path, data=data, headers={"Content-Type": content_type, **(headers or {})}
-            )
+        """POST raw bytes (a page image) and return the JSON reply (a refused token is
+        renewed once, like every request)."""
+        return await self._call(
+            "POST", path, data=data, headers={"Content-Type": content_type, **(headers or {})}
+        )
 
     async def get_bytes(self, path: str) -> bytes:
         """GET a binary resource (a material's JPEG) as the logged-in subject."""
@@ -262,14 +279,75 @@ class HubClient:
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise HubUnavailable(f"hub at {self.base_url} unreachable: {exc}") from exc
 
-    async def login_officer(self, username: str, password: str) -> dict[str, Any]:
-        """Log in with a password; returns the hub's description of the user (`UserInfo`)."""
-        self._token = None
-        body = request_json(LoginBody, username=username, password=password)
-        answer = await self._call("POST", "/api/v1/auth/login", json=body)
+    def _take(self, tokens: TokenPair) -> None:
+        self._tokens, self._token, self.ended = tokens, tokens.token, None
+
+    @property
+    def can_renew(self) -> bool:
+        """Whether a refused token can be renewed (a refresh token or a device credential)."""
+        return self._tokens is not None or self._relogin is not None
+
+    async def login_officer(
+        self,
+        username: str,
+        password: str,
+        new_password: str | None = None,
+        totp_code: str | None = None,
+    ) -> dict[str, Any]:
+        """Log in with a password; returns the hub's description of the user (`UserInfo`).
+
+        After an administrator's reset the hub answers `password_change_required`
+        (`HubRequestError`): log in again with `new_password`.
+        """
+        self._token = self._tokens = None
+        fields: dict[str, Any] = {"username": username, "password": password}
+        if new_password is not None:
+            fields["new_password"] = new_password
+        if totp_code is not None:  # the account's second factor (`totp_required`)
+            fields["totp_code"] = totp_code
+        body = request_json(LoginBody, **fields)
+        answer = await self._call("POST", "/api/v1/auth/login", renew=False, json=body)
         reply = parse_reply(LoginReply, answer, "the log-in")
-        self._token = reply.token
+        self._take(reply)
         return reply.user.model_dump(mode="json")
+
+    async def renew(self) -> None:
+        """A fresh access token: the refresh token, else (a kiosk) the device credential.
+
+        Raises `HubAuthError` when the hub has ended the log-in and nothing else works.
+        """
+        async with self._renewing:
+            tokens = self._tokens
+            if tokens is not None:
+                try:
+                    body = request_json(RefreshBody, refresh_token=tokens.refresh_token)
+                    answer = await self._call(
+                        "POST", "/api/v1/auth/refresh", renew=False, json=body
+                    )
+                    self._take(parse_reply(TokenPair, answer, "the token refresh"))
+                    return
+                except HubAuthError:
+                    self._tokens = None
+                    if self._relogin is None:
+                        raise
+            if self._relogin is None:
+                raise HubAuthError("no way to renew the token: log in again")
+            await self._relogin()
+
+    async def logout(self) -> None:
+        """End this log-in at the hub (its tokens and sockets), then close the client."""
+        try:
+            await self._call("POST", "/api/v1/auth/logout", renew=False)
+        finally:
+            self.ended = "logged out"
+            await self.close()
+
+    async def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the logged-in user's password (other log-ins of the account end)."""
+        body = request_json(
+            PasswordChangeBody, old_password=old_password, new_password=new_password
+        )
+        await self._call("POST", "/api/v1/auth/password", json=body)
 
     async def login_device(self, credential: DeviceCredential) -> None:
         """Exchange a kiosk's device credential for a short-lived token.
@@ -279,12 +357,12 @@ class HubClient:
         """
 
         async def relogin() -> None:
-            self._token = None
+            self._token = self._tokens = None
             body = request_json(
                 DeviceTokenBody, device_id=credential.device_id, secret=credential.secret
             )
-            answer = await self._call("POST", "/api/v1/devices/token", json=body)
-            self._token = parse_reply(DeviceTokenReply, answer, "the device log-in").token
+            answer = await self._call("POST", "/api/v1/devices/token", renew=False, json=body)
+            self._take(parse_reply(DeviceTokenReply, answer, "the device log-in"))
 
         self._relogin = relogin
         await relogin()
@@ -292,7 +370,7 @@ class HubClient:
     async def enroll(self, code: str, name: str) -> DeviceCredential:
         """Enrol this machine as a kiosk with a one-time code from an administrator."""
         body = request_json(EnrollBody, code=code, name=name)
-        answer = await self._call("POST", "/api/v1/devices/enroll", json=body)
+        answer = await self._call("POST", "/api/v1/devices/enroll", renew=False, json=body)
         reply = parse_reply(EnrollReply, answer, "the enrolment")
         return DeviceCredential(device_id=reply.device_id, secret=reply.secret)
 
@@ -312,7 +390,27 @@ class HubClient:
         welcome = await self._open()
         self._tasks.start(self._read_loop(), "reader")
         self._tasks.start(self._dispatch_loop(), "dispatcher")
+        self._tasks.start(self._renew_loop(), "renewer")
         return welcome
+
+    async def _renew_loop(self) -> None:
+        """Refresh the access token a while before it runs out, for as long as it can."""
+        while not self._closing:
+            tokens = self._tokens
+            if tokens is None:
+                delay = 30.0  # a kiosk between log-ins, or an ended log-in: look again later
+            else:
+                left = (tokens.expires_at - datetime.now(UTC)).total_seconds()
+                delay = max(1.0, left - min(60.0, max(left, 0.0) / 5))
+            await asyncio.sleep(delay)
+            if self._tokens is None or self.ended is not None:
+                continue
+            try:
+                await self.renew()
+            except HubAuthError as exc:
+                log.warning("the hub would not renew this log-in: %s", exc)
+            except HubError as exc:
+                log.info("renewing the token failed, will retry: %s", exc)
 
     async def _open(self) -> Welcome:
         ws_url = self.base_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
@@ -342,17 +440,37 @@ class HubClient:
     async def _read_loop(self) -> None:
         while not self._closing:
             ws = self._ws
+            code: int | None = None
             if ws is not None:
                 await self._read(ws)
+                code = ws.close_code
             if self._closing:
                 return
             self.welcome = None
             self._fail_pending(HubUnavailable("connection to the hub lost"))
+            if code in (CLOSE_ACCESS_REVOKED, CLOSE_SESSION_ENDED):
+                self.ended = self._close_note or "log-in ended"
+                log.warning("the hub ended this log-in (%s, %s)", code, self.ended)
             self._inbox.put_nowait(_ConnectionChange(up=False))
-            await self._reconnect()
+            if code == CLOSE_ACCESS_REVOKED or (code == CLOSE_SESSION_ENDED and not self.can_renew):
+                if self._relogin is None:
+                    return  # a person logs in again; the client does not
+                await asyncio.sleep(self.REFUSED_RETRY_S)
+            if not await self._reconnect():
+                return
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for msg in ws:
+        self._close_note = ""
+        while True:
+            msg = await ws.receive()
+            if msg.type == aiohttp.WSMsgType.CLOSE:
+                # The hub's reason (why a log-in ended) comes only with the close frame.
+                self._close_note = str(msg.extra or "")
+                return
+            if msg.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                return
+            if msg.type == aiohttp.WSMsgType.ERROR:
+                return
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
             try:
@@ -384,25 +502,32 @@ class HubClient:
             except Exception:
                 log.exception("handling %s failed", item)
 
-    async def _reconnect(self) -> None:
+    async def _reconnect(self) -> bool:
+        """Open the websocket again; False when giving up (closing, or a person must log in)."""
         for attempt in itertools.count():
             if self._closing:
-                return
+                return False
             await asyncio.sleep(self.RECONNECT_DELAYS[min(attempt, len(self.RECONNECT_DELAYS) - 1)])
             try:
                 try:
                     await self._open()
                 except HubAuthError:
-                    if self._relogin is None:
+                    if not self.can_renew:
                         raise
-                    await self._relogin()
+                    await self.renew()
                     await self._open()
                 log.info("reconnected to the hub")
-                return
-            except HubAuthError:
-                log.error("the hub no longer accepts this client's credentials")
+                self.ended = None
+                return True
+            except HubAuthError as exc:
+                log.error("the hub no longer accepts this client's credentials: %s", exc)
+                self.ended = self.ended or "credentials refused"
+                if self._relogin is None:
+                    return False  # an officer's log-in has ended: a person must log in again
+                await asyncio.sleep(self.REFUSED_RETRY_S)
             except (HubError, ProtocolError) as exc:
                 log.info("hub still unreachable (%s)", exc)
+        return False  # the loop above only ends by returning
 
     def _fail_pending(self, exc: Exception) -> None:
         for future in self._pending.values():

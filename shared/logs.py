@@ -30,14 +30,28 @@ def redact(text: str) -> str:
     return _FOREIGNER_2017.sub(lambda m: f"{m.group(1)}************", text)
 
 
+_TRACEBACKS = logging.Formatter()
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's final message with `redact` before it is emitted."""
+    """Rewrites each record's message, traceback and stack with `redact` before it is emitted.
+
+    An exception's text (`ValueError(f"bad number {n}")`) is in the traceback, not the
+    message: the traceback is formatted here, redacted and left in `exc_text`, which
+    every `logging.Formatter` then prints instead of formatting it again.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

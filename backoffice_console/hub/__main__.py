@@ -1,4 +1,5 @@
-"""`vw-hub`: the hub's command line (init, users, codes, catalogue, db, backup, serve).
+"""`vw-hub`: the hub's command line (init, users, codes, catalogue, db, backup,
+audit verify, serve).
 
 Every command runs under a umask that keeps what it creates from other users (the
 database, logs and keys hold personal data or secrets), and takes `--version`.
@@ -85,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--username", required=True)
     user.add_argument("--display-name", required=True)
     user.add_argument(
-        "--role", choices=["officer", "supervisor", "technician", "admin"], default="officer"
+        "--role",
+        choices=["officer", "supervisor", "technician", "admin", "auditor"],
+        default="officer",
     )
     user.add_argument(
         "--lines", default="*", help="line codes the officer takes, e.g. civil,medins (* = all)"
@@ -102,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     catalogue = sub.add("import-catalogue", help="import a matter catalogue file")
     catalogue.add_argument("file", type=Path, help="JSON, or CSV (by the .csv suffix)")
     catalogue.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
+
+    audit = sub.add("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="prove the hash chain or name the first broken row")
 
     serve = sub.add("serve", help="serve HTTPS and WSS until SIGTERM/SIGINT")
     serve.add_argument("--port", type=int, default=None)
@@ -236,6 +243,10 @@ def run(argv: list[str] | None = None) -> int:
             print(code, flush=True)
             print(f"valid once, until {expires.astimezone().isoformat()}", file=sys.stderr)
             return 0
+        if args.command == "audit":
+            report = asyncio.run(provision.verify_audit(config))
+            print(report.text())
+            return 0 if report.ok else 1
         if args.command == "import-catalogue":
             return asyncio.run(import_catalogue_cli(config, args.file, args.dry_run))
         setup_logging("hub", config.log_dir, config.log_level, config.log_format)

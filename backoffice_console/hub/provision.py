@@ -8,7 +8,8 @@ import os
 import pwd
 from pathlib import Path
 
-from backoffice_console.hub.accounts import AccountStore
+from backoffice_console.hub.accounts import AccountStore, account_store
+from backoffice_console.hub.core.audit_verify import ChainReport, verify_chain
 from backoffice_console.hub.core.config import (
     ALL_ADDRESSES,
     HubConfig,
@@ -126,7 +127,7 @@ async def migrate(config: HubConfig) -> None:
 
 def _accounts(config: HubConfig) -> tuple[Database, AccountStore]:
     db = Database(config.db_url)
-    return db, AccountStore(db, config.officer_token_ttl_s, config.device_token_ttl_s)
+    return db, account_store(db, config)
 
 
 async def add_user(
@@ -151,5 +152,15 @@ async def enroll_code(
         return await accounts.create_enrollment_code(
             point, kiosk_name, dt.timedelta(hours=ttl_hours)
         )
+    finally:
+        await db.dispose()
+
+
+async def verify_audit(config: HubConfig) -> ChainReport:
+    """`vw-hub audit verify`: prove the configured database's audit chain."""
+    db = Database(config.db_url)
+    try:
+        await db.migrate()
+        return await verify_chain(db)
     finally:
         await db.dispose()

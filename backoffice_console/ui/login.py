@@ -1,4 +1,8 @@
-"""The officer's sign-in window: username, password, an error line, Enter submits."""
+"""The officer's sign-in window: username, password, an error line, Enter submits.
+
+An account with a second factor also needs the authenticator app's six-digit code:
+the field appears when the hub asks for it (`ask_code`), and `code()` reads it.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,13 @@ class LoginWindow(QWidget):
         self.password.setAccessibleName(tr("console", "login.password"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaxLength(256)
-        for edit in (self.username, self.password):
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("totpCode")
+        self.code_edit.setAccessibleName(tr("console", "login.code"))
+        self.code_edit.setPlaceholderText(tr("console", "login.code_hint"))
+        self.code_edit.setMaxLength(6)
+        self.code_edit.setInputMask("999999;_")
+        for edit in (self.username, self.password, self.code_edit):
             edit.setMinimumHeight(36)
             edit.returnPressed.connect(self.submit)
 
@@ -65,6 +75,9 @@ class LoginWindow(QWidget):
         form.setVerticalSpacing(14)
         form.addRow(tr("console", "login.username"), self.username)
         form.addRow(tr("console", "login.password"), self.password)
+        form.addRow(tr("console", "login.code"), self.code_edit)
+        form.setRowVisible(self.code_edit, False)  # until the hub asks for a code
+        self._form = form
 
         card = QFrame()
         card.setProperty("role", "card")
@@ -98,6 +111,17 @@ class LoginWindow(QWidget):
         self.clear_error()
         self.submitted.emit(username, password)
 
+    def ask_code(self) -> None:
+        """Show the code field (the account has a second factor) and put the cursor in it."""
+        self._form.setRowVisible(self.code_edit, True)
+        self.code_edit.clear()
+        self.code_edit.setFocus()
+
+    def code(self) -> str | None:
+        """The six-digit code when the field is shown and filled in, else None."""
+        text = self.code_edit.text().strip()
+        return text if self._form.isRowVisible(self.code_edit) and len(text) == 6 else None
+
     def show_error(self, text: str) -> None:
         """Show `text` under the form (e.g. wrong credentials) and let the officer retry."""
         self.error.setText(text)
@@ -114,9 +138,9 @@ class LoginWindow(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         """While a sign-in is in flight: inputs and button disabled, button says so."""
-        for widget in (self.username, self.password, self.button):
+        for widget in (self.username, self.password, self.code_edit, self.button):
             widget.setEnabled(not busy)
         self.button.setText(tr("console", "login.busy" if busy else "login.submit"))
-        if not busy:
+        if not busy and not self._form.isRowVisible(self.code_edit):
             self.password.selectAll()
             self.password.setFocus()

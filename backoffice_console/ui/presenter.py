@@ -101,14 +101,16 @@ class ConsolePresenter(ConsoleObserver):
 
     def _on_login(self, username: str, password: str) -> None:
         self.login.set_busy(True)
-        self._run(self._login(username, password), "login")
+        self._run(self._login(username, password, self.login.code()), "login")
 
-    async def _login(self, username: str, password: str) -> None:
+    async def _login(self, username: str, password: str, code: str | None = None) -> None:
         try:
-            await self.controller.login(username, password)
+            await self.controller.login(username, password, totp_code=code)
         except ConsoleError as exc:
             self.login.set_busy(False)
             self.login.show_error(tr("console", exc.key))
+            if exc.key == "login.error.totp_required":
+                self.login.ask_code()
             return
         self.login.set_busy(False)
         self.login.password.clear()

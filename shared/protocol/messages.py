@@ -45,6 +45,9 @@ class Role(StrEnum):
     """An officer who also closes rectifications and sees reports."""
     TECHNICIAN = "technician"
     ADMIN = "admin"
+    """Manages accounts and configuration; never reads residents' identities."""
+    AUDITOR = "auditor"
+    """Reads the audit log; changes nothing."""
 
 
 class ErrorCode(StrEnum):
@@ -63,6 +66,11 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     INVALID_IDENTITY = "invalid_identity"
     INVALID_IMAGE = "invalid_image"
+    WEAK_PASSWORD = "weak_password"
+    TOTP_REQUIRED = "totp_required"
+    """The password was right; the account has a second factor: log in with its code."""
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    """The password was right but an administrator reset it: log in with `new_password`."""
     INTERNAL = "internal"
 
 

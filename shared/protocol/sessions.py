@@ -43,9 +43,13 @@ class SessionList(RootModel[list[SessionRow]]):
 
 
 class AuditRow(Model):
-    """One audit entry; `detail` never holds personal data."""
+    """One audit entry; `detail` never holds personal data.
+
+    `seq` is its place in the hash chain and `row_hash` its link (`vw-hub audit verify`).
+    """
 
     id: int
+    seq: int
     at: datetime
     actor_kind: str
     """`user`, `device` or `hub`."""
@@ -53,10 +57,20 @@ class AuditRow(Model):
     action: str
     session_id: str | None
     detail: dict[str, Any]
+    row_hash: str
 
 
-class AuditList(RootModel[list[AuditRow]]):
-    """`GET /api/v1/audit[?session_id=]` (admins): audit entries, oldest first."""
+class AuditPage(Model):
+    """`GET /api/v1/audit`: the newest matching rows first; `next_cursor` is the `before=`
+    of the next page (None: this was the last).
+
+    Filters: `actor_kind`, `actor_id`, `action` (`auth.*` for a prefix), `session_id`,
+    `case` (a case number), `from`/`to` (a date, or an ISO 8601 time with its zone);
+    `limit` (1-500, 100); `format=csv` for all matching rows as CSV.
+    """
+
+    entries: list[AuditRow]
+    next_cursor: int | None
 
 
-__all__ = ["AuditList", "AuditRow", "SessionList", "SessionRow"]
+__all__ = ["AuditPage", "AuditRow", "SessionList", "SessionRow"]

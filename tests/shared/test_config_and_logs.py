@@ -132,3 +132,23 @@ def test_log_files_are_private_rotate_and_keep_the_security_log_180_days(
         handler.close()
         logging.getLogger("vw.test.security").removeHandler(security)
         security.close()
+
+
+def test_a_traceback_holding_an_id_number_is_redacted_in_the_written_log(tmp_path: Path) -> None:
+    log = logging.getLogger("test.redact.traceback")
+    handler = logging.FileHandler(tmp_path / "t.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(RedactingFilter())
+    log.addHandler(handler)
+    try:
+        try:
+            raise ValueError("the number 11010519491231002X does not check")
+        except ValueError:
+            log.exception("storing failed")
+        log.warning("where we were", stack_info=True)  # a stack is redacted too
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    written = (tmp_path / "t.log").read_text(encoding="utf-8")
+    assert "ValueError: the number 110105********002X does not check" in written
+    assert "11010519491231002X" not in written and "Stack (most recent call last)" in written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,14 +14,15 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import update
 
-from backoffice_console.hub.accounts import ACCOUNTS_KEY, AccountStore
+from backoffice_console.hub.accounts import ACCOUNTS_KEY, AccountStore, Login, Token
 from backoffice_console.hub.calls import CALLS_KEY, CallStore
 from backoffice_console.hub.catalogue import CATALOGUE_KEY, CatalogueStore
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.connections import Registry
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
-from backoffice_console.hub.db import Database
+from backoffice_console.hub.db import Database, utcnow
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStore
 from backoffice_console.hub.provision import prepare_dir
 from backoffice_console.hub.routing import ROUTING_KEY, Router
@@ -181,6 +183,14 @@ async def _ignore(_: Any) -> None:
     return None
 
 
+async def expire_login(hub: HubHarness, login_id: int) -> None:
+    """Let a log-in's access token run out now (as if its client had stopped refreshing)."""
+    past = utcnow() - dt.timedelta(seconds=1)
+    async with hub.hub.db.session() as s, s.begin():
+        await s.execute(update(Login).where(Login.id == login_id).values(access_expires_at=past))
+        await s.execute(update(Token).where(Token.login_id == login_id).values(expires_at=past))
+
+
 async def close_raw(ws: aiohttp.ClientWebSocketResponse) -> None:
     """Close a websocket from `raw_ws` and its session."""
     await ws.close()
@@ -222,7 +232,7 @@ async def running_hub(
     config.check_replies = True
     if database_url is not None:
         config.database_url = database_url
-    for name, value in settings.items():
+    for name, value in settings.items():  # e.g. session_recheck_s for the re-check tests
         setattr(config, name, value)
     breaks = ContractBreaks()
     contract_log = logging.getLogger("backoffice_console.hub.core.http")

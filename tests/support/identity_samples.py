@@ -36,7 +36,7 @@ def record(
         name=name,
         id_number=number,
         source=Source.ID_CARD,
-        gender=Gender.from_code("2"),
+        gender=Gender.from_code("1" if int(number[16]) % 2 else "2"),  # GB 11643: odd = male
         nation=Nation.from_code("01"),
         birth_date=born,
         address="上海市徐汇区测试路1号",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,15 +35,50 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     lines: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["*"])
     """Line codes the officer is qualified for; ["*"] means every line (routing, issue 6)."""
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set by an administrator's reset: the next log-in must choose a new password."""
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    totp_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """The TOTP secret, sealed with the hub's key (the user's id as associated data)."""
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Confirmed with a first code: every log-in then needs a code (or a recovery code)."""
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The last time step accepted: a code is never accepted twice."""
+
+
+class Login(Base):
+    """One log-in of a user or a kiosk: its refresh token and the life of its access tokens.
+
+    A websocket belongs to a log-in, not to one access token: refreshing moves
+    `access_expires_at` on, and revoking the log-in (logout, a disabled account or
+    kiosk, a password reset) ends every token and socket of it at once.
+    """
+
+    __tablename__ = "logins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))  # "user" | "device"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_refresh_hash: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    """The refresh token this one replaced: presented again, it means a stolen copy."""
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    access_expires_at: Mapped[dt.datetime] = mapped_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    """The log-in's absolute end: no refresh goes past it."""
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Token(Base):
-    """A bearer token, stored as its SHA-256 digest, for a user or a kiosk."""
+    """A short-lived access token of a log-in, stored as its SHA-256 digest."""
 
     __tablename__ = "tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    login_id: Mapped[int] = mapped_column(ForeignKey("logins.id"), index=True)
     subject_kind: Mapped[str] = mapped_column(String(8))  # "user" | "device"
     subject_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -86,3 +122,24 @@ class EnrollmentCode(Base):
     expires_at: Mapped[dt.datetime] = mapped_column()
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), default=None)
+
+
+class Throttle(Base):
+    """Failures of one key (an account from an address, or an address) in the current window."""
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for a lost second factor, stored as a digest."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)

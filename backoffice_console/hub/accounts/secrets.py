@@ -1,4 +1,4 @@
-"""Secrets: argon2id password/secret hashes, bearer tokens, enrolment codes, login rate limits.
+"""Secrets: argon2id password/secret hashes, bearer tokens, enrolment codes.
 
 Tokens and enrolment codes are stored only as SHA-256 digests: they are long
 random strings (or short-lived, single-use codes), so a fast hash is enough and
@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-import time
-from collections import deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -62,40 +60,3 @@ def new_enrollment_code() -> str:
 def normalise_code(code: str) -> str:
     """Upper-case a typed code and drop separators and spaces."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
-class RateLimiter:
-    """Counts failures per key in a sliding window; `blocked(key)` once there are too many.
-
-    In memory: one hub instance today. Several instances would need a shared store.
-    """
-
-    def __init__(self, allowed: int, window_s: float) -> None:
-        self._allowed = allowed
-        self._window = window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] > self._window:
-            times.popleft()
-        return times
-
-    def blocked(self, key: str) -> bool:
-        """Whether `key` has used up its failures in the current window."""
-        now = time.monotonic()
-        times = self._recent(key, now)
-        if not times:
-            self._failures.pop(key, None)
-        return len(times) >= self._allowed
-
-    def failed(self, key: str) -> None:
-        """Record one failure for `key`."""
-        now = time.monotonic()
-        self._recent(key, now).append(now)
-        if len(self._failures) > 100_000:  # bound memory under a spray of random names
-            self._failures.clear()
-
-    def reset(self, key: str) -> None:
-        """Forget `key`'s failures (after a success)."""
-        self._failures.pop(key, None)

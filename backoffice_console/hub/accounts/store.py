@@ -1,8 +1,9 @@
-"""Users, kiosks and their credentials: login, tokens, enrolment, device tokens.
+"""Users, kiosks and their credentials: accounts, log-in, enrolment, device log-in.
 
 argon2 work runs in the default executor so the event loop keeps serving
 websockets while a password is checked. No database session is held while
-hashing: on SQLite the pool has one connection (see `db.Database`).
+hashing: on SQLite the pool has one connection (see `db.Database`). Tokens and
+log-ins are `LoginStore`'s (`logins.py`).
 """
 
 from __future__ import annotations
@@ -14,29 +15,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from backoffice_console.hub.accounts import secrets as auth
-from backoffice_console.hub.accounts.models import EnrollmentCode, Kiosk, ServicePoint, Token, User
+from backoffice_console.hub.accounts.logins import DEVICE, USER, IssuedTokens, LoginStore
+from backoffice_console.hub.accounts.models import EnrollmentCode, Kiosk, ServicePoint, User
+from backoffice_console.hub.accounts.passwords import MIN_LENGTH, password_problem
+from backoffice_console.hub.accounts.totp import TotpStore
 from backoffice_console.hub.core.errors import HubError, Unauthorized
 from backoffice_console.hub.core.models import AuditEntry
-from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.db import Database, utcnow
 from shared.protocol import ErrorCode, Role
 
 log = logging.getLogger(__name__)
 
-USER_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMIN)
+USER_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMIN, Role.AUDITOR)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    """A bearer token as handed to a client once."""
-
-    token: str
-    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -49,32 +44,51 @@ class Enrolment:
     point_name: str
 
 
-async def _off_loop(fn: Callable[[], T]) -> T:
+async def off_loop(fn: Callable[[], T]) -> T:
+    """Run slow work (argon2) in the default executor."""
     return await asyncio.get_running_loop().run_in_executor(None, fn)
 
 
 class AccountStore:
-    """Reads and writes users, tokens, service points, kiosks and enrolment codes."""
+    """Reads and writes users, service points, kiosks and enrolment codes; logs them in."""
 
-    def __init__(self, db: Database, officer_ttl_s: int, device_ttl_s: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        logins: LoginStore,
+        password_min_length: int = MIN_LENGTH,
+        totp: TotpStore | None = None,
+    ) -> None:
         self._db = db
-        self._officer_ttl = dt.timedelta(seconds=officer_ttl_s)
-        self._device_ttl = dt.timedelta(seconds=device_ttl_s)
+        self.logins = logins
+        self.password_min_length = password_min_length
+        self.totp = totp or TotpStore(db, None, logins)
 
     # --- users ---------------------------------------------------------------
 
-    async def create_user(self, username: str, display_name: str, role: Role, password: str) -> int:
-        """Add a user; `conflict` if the username is taken."""
+    def check_password(self, password: str, username: str) -> None:
+        """HubError weak_password when `password` breaks the rules (`passwords.py`)."""
+        problem = password_problem(password, username, self.password_min_length)
+        if problem is not None:
+            raise HubError(ErrorCode.WEAK_PASSWORD, problem)
+
+    async def create_user(
+        self,
+        username: str,
+        display_name: str,
+        role: Role,
+        password: str,
+        actor_id: int | None = None,
+    ) -> int:
+        """Add a user; `conflict` if the username is taken, `weak_password` by the rules."""
         if role not in USER_ROLES:
             raise HubError(
                 ErrorCode.BAD_MESSAGE, f"role must be one of {[r.value for r in USER_ROLES]}"
             )
-        if not username.strip() or not display_name.strip() or len(password) < 8:
-            raise HubError(
-                ErrorCode.BAD_MESSAGE,
-                "username and display name required; password >= 8 characters",
-            )
-        password_hash = await _off_loop(lambda: auth.hash_secret(password))
+        if not username.strip() or not display_name.strip():
+            raise HubError(ErrorCode.BAD_MESSAGE, "username and display name required")
+        self.check_password(password, username)
+        password_hash = await off_loop(lambda: auth.hash_secret(password))
         try:
             async with self._db.session() as s, s.begin():
                 user = User(
@@ -83,88 +97,111 @@ class AccountStore:
                     password_hash=password_hash,
                     role=role.value,
                     active=True,
+                    password_changed_at=utcnow(),
                 )
                 s.add(user)
                 await s.flush()
                 s.add(
-                    AuditEntry(actor_kind="hub", action="user.create", detail={"user_id": user.id})
+                    AuditEntry(
+                        actor_kind="hub" if actor_id is None else USER,
+                        actor_id=actor_id,
+                        action="user.create",
+                        detail={"user_id": user.id, "role": role.value},
+                    )
                 )
                 return user.id
         except IntegrityError:
             raise HubError(ErrorCode.CONFLICT, "username already exists") from None
 
-    async def login(self, username: str, password: str) -> tuple[IssuedToken, User]:
-        """Check a password and issue an officer token; raises `Unauthorized`."""
+    async def login(
+        self,
+        username: str,
+        password: str,
+        *,
+        new_password: str | None = None,
+        source: str = "",
+        throttled: bool = False,
+        totp_code: str | None = None,
+        recovery_code: str | None = None,
+    ) -> tuple[IssuedTokens, User]:
+        """Check a password and start a log-in; raises `Unauthorized`.
+
+        The password is always checked, at the same cost for every name. `throttled`
+        (this account from this address failed too often) then refuses even a right
+        password, so the answer tells a guesser nothing, and a guesser elsewhere cannot
+        lock the owner out. A user whose password an administrator reset must give
+        `new_password` (HubError password_change_required, after the password was right).
+        """
         async with self._db.session() as s:
             user = await s.scalar(select(User).where(User.username == username))
         stored = user.password_hash if user is not None and user.active else None
-        ok = await _off_loop(lambda: auth.verify_secret(stored or auth.dummy_hash(), password))
+        ok = await off_loop(lambda: auth.verify_secret(stored or auth.dummy_hash(), password))
+        if throttled:
+            await self._audit(
+                user.id if user is not None else None, "auth.login_throttled", source=source
+            )
+            raise HubError(ErrorCode.RATE_LIMITED, "too many failed logins; try again later")
         if user is None or not user.active or not ok:
+            await self._audit(
+                user.id if user is not None else None, "auth.login_failed", source=source
+            )
             raise Unauthorized("wrong username or password")
-        token = await self._issue("user", user.id, self._officer_ttl, "auth.login")
-        return token, user
+        # The second factor, when the account has one (a wrong code is a failed log-in).
+        await self.totp.check(user, totp_code, recovery_code)
+        if user.must_change_password and new_password is None:
+            raise HubError(
+                ErrorCode.PASSWORD_CHANGE_REQUIRED,
+                "the password was reset: choose a new one to log in",
+            )
+        if new_password is not None:
+            await self._set_password(user, password, new_password, "auth.password_change")
+        tokens = await self.logins.start(USER, user.id, "auth.login", source=source)
+        return tokens, user
 
-    # --- tokens --------------------------------------------------------------
-
-    async def _issue(
-        self, kind: str, subject_id: int, ttl: dt.timedelta, action: str
-    ) -> IssuedToken:
-        token = auth.new_token()
-        now = utcnow()
-        expires = now + ttl
+    async def _audit(self, user_id: int | None, action: str, **detail: object) -> None:
         async with self._db.session() as s, s.begin():
-            # Expired tokens are useless; dropping them here keeps the table small.
-            await s.execute(delete(Token).where(Token.expires_at < now))
-            s.add(
-                Token(
-                    token_hash=auth.digest(token),
-                    subject_kind=kind,
-                    subject_id=subject_id,
-                    expires_at=expires,
+            s.add(AuditEntry(actor_kind=USER, actor_id=user_id, action=action, detail=detail))
+
+    async def _set_password(
+        self, user: User, old: str, new: str, action: str, keep: int | None = None
+    ) -> list[int]:
+        if new == old:
+            raise HubError(ErrorCode.WEAK_PASSWORD, "the new password must differ from the old")
+        self.check_password(new, user.username)
+        new_hash = await off_loop(lambda: auth.hash_secret(new))
+        async with self._db.session() as s, s.begin():
+            await s.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(
+                    password_hash=new_hash, must_change_password=False, password_changed_at=utcnow()
                 )
             )
+            # Other log-ins of the account end: a changed password shuts out whoever had the old.
+            ended = await self.logins.revoke_in(s, USER, user.id, "password changed", keep)
             s.add(
                 AuditEntry(
-                    actor_kind="user" if kind == "user" else "device",
-                    actor_id=subject_id,
+                    actor_kind=USER,
+                    actor_id=user.id,
                     action=action,
-                    detail={},
+                    detail={"logins_ended": len(ended)},
                 )
             )
-        return IssuedToken(token=token, expires_at=expires)
+        return ended
 
-    async def resolve(self, token: str) -> Principal:
-        """The principal behind a bearer token; raises `Unauthorized` if unknown or expired."""
-        if not token or len(token) > 200:
-            raise Unauthorized("bad token")
-        now = utcnow()
-        # One round trip: every HTTP request and websocket resolves its token here.
-        query = (
-            select(Token, User, Kiosk, ServicePoint)
-            .outerjoin(User, (Token.subject_kind == "user") & (User.id == Token.subject_id))
-            .outerjoin(Kiosk, (Token.subject_kind != "user") & (Kiosk.id == Token.subject_id))
-            .outerjoin(ServicePoint, ServicePoint.id == Kiosk.point_id)
-            .where(Token.token_hash == auth.digest(token))
-        )
+    async def change_password(
+        self, user_id: int, old: str, new: str, keep: int | None = None
+    ) -> list[int]:
+        """The user changes their own password (the old one checked); ends their other log-ins."""
         async with self._db.session() as s:
-            found = (await s.execute(query)).first()
-        if found is None or found[0].expires_at <= now:
-            raise Unauthorized("unknown or expired token")
-        row, user, kiosk, point = found
-        if row.subject_kind == "user":
-            if user is None or not user.active:
-                raise Unauthorized("account disabled")
-            return Principal(Role(user.role), user.id, user.display_name)
-        if kiosk is None or not kiosk.active:
-            raise Unauthorized("device disabled")
-        point_name = point.name if point is not None else ""
-        return Principal(
-            Role.KIOSK,
-            kiosk.id,
-            f"{point_name} {kiosk.name}".strip(),
-            point_name=point_name,
-            kiosk_name=kiosk.name,
-        )
+            user = await s.get(User, user_id)
+        if user is None or not user.active:
+            raise Unauthorized("account disabled")
+        ok = await off_loop(lambda: auth.verify_secret(user.password_hash, old))
+        if not ok:
+            await self._audit(user.id, "auth.password_change_failed")
+            raise HubError(ErrorCode.FORBIDDEN, "the old password is wrong")
+        return await self._set_password(user, old, new, "auth.password_change", keep)
 
     # --- enrolment -----------------------------------------------------------
 
@@ -204,7 +241,7 @@ class AccountStore:
         """Spend a one-time code and register a kiosk; raises `Unauthorized` for a bad code."""
         code_hash = auth.digest(auth.normalise_code(code))
         secret = auth.new_token()
-        secret_hash = await _off_loop(lambda: auth.hash_secret(secret))
+        secret_hash = await off_loop(lambda: auth.hash_secret(secret))
         now = utcnow()
         async with self._db.session() as s, s.begin():
             # The conditional UPDATE is the once-only guarantee, also across hub instances.
@@ -244,19 +281,28 @@ class AccountStore:
             )
             return Enrolment(kiosk.id, secret, point.id, point.name)
 
-    async def device_token(self, device_id: int, secret: str) -> IssuedToken:
-        """Exchange a kiosk's credential for a token; raises `Unauthorized`."""
+    async def device_token(self, device_id: int, secret: str, source: str = "") -> IssuedTokens:
+        """Exchange a kiosk's credential for a log-in; raises `Unauthorized`."""
         async with self._db.session() as s:
             kiosk = await s.get(Kiosk, device_id)
         stored = kiosk.secret_hash if kiosk is not None and kiosk.active else None
-        ok = await _off_loop(lambda: auth.verify_secret(stored or auth.dummy_hash(), secret))
+        ok = await off_loop(lambda: auth.verify_secret(stored or auth.dummy_hash(), secret))
         if kiosk is None or not kiosk.active or not ok:
+            async with self._db.session() as s, s.begin():
+                s.add(
+                    AuditEntry(
+                        actor_kind=DEVICE,
+                        actor_id=device_id if kiosk is not None else None,
+                        action="device.token_failed",
+                        detail={"source": source},
+                    )
+                )
             raise Unauthorized("unknown device or wrong secret")
         async with self._db.session() as s, s.begin():
             await s.execute(
                 update(Kiosk).where(Kiosk.id == device_id).values(last_seen_at=utcnow())
             )
-        return await self._issue("device", device_id, self._device_ttl, "device.token")
+        return await self.logins.start(DEVICE, device_id, "device.token", source=source)
 
     async def touch_kiosk(self, kiosk_id: int) -> None:
         """Record that a kiosk was seen now."""

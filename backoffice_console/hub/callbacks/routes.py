@@ -20,6 +20,7 @@ from aiohttp import web
 from backoffice_console.hub.callbacks.service import CALLBACKS_KEY, Callbacks
 from backoffice_console.hub.callbacks.store import CallbackStore
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import id_match, json_reply, principal_of, read_body, wire
@@ -52,6 +53,7 @@ def _id_of(request: web.Request) -> int:
 
 @routes.post("/api/v1/callbacks")
 @wire(request=CallbackCreate, response=CallbackCreated)
+@allow(Role.KIOSK)
 async def create_callback(request: web.Request) -> web.Response:
     """POST /api/v1/callbacks."""
     who = await principal_of(request)
@@ -63,6 +65,7 @@ async def create_callback(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/callbacks")
 @wire(request=None, response=CallbacksReply)
+@allow(*CASE_WORKERS)
 async def list_callbacks(request: web.Request) -> web.Response:
     """GET /api/v1/callbacks?state=open|done|all."""
     who = await _reader(request)
@@ -72,6 +75,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/callbacks/{callback_id}/phone")
 @wire(request=None, response=CallbackPhone)
+@allow(*CASE_WORKERS)
 async def reveal_phone(request: web.Request) -> web.Response:
     """GET /api/v1/callbacks/{id}/phone: the number to dial (audited)."""
     who = await _reader(request)
@@ -81,6 +85,7 @@ async def reveal_phone(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/callbacks/{callback_id}/done")
 @wire(request=CallbackDone, response=CallbackClosed)
+@allow(*CASE_WORKERS)
 async def mark_done(request: web.Request) -> web.Response:
     """POST /api/v1/callbacks/{id}/done {note}."""
     who = await _reader(request)

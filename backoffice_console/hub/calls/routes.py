@@ -19,6 +19,7 @@ from backoffice_console.hub.calls.service import CALLS_KEY, Signaling
 from backoffice_console.hub.calls.store import CallStore
 from backoffice_console.hub.calls.transfer import Transfers
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import day_of, json_reply, principal_of, wire
@@ -57,6 +58,7 @@ async def _named(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
 
 @routes.get("/api/v1/sessions")
 @wire(request=None, response=SessionList)
+@allow(Role.OFFICER, Role.ADMIN)
 async def sessions(request: web.Request) -> web.Response:
     """The sessions of a day (`?day=`, today by default)."""
     calls = request.app[CALLS_KEY].calls
@@ -68,6 +70,7 @@ async def sessions(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/sessions/{session_id}")
 @wire(request=None, response=SessionRow)
+@allow(Role.OFFICER, Role.ADMIN)
 async def session_detail(request: web.Request) -> web.Response:
     """One session."""
     calls = request.app[CALLS_KEY].calls

@@ -9,6 +9,8 @@ case and for wrong digits, and is rate-limited per kiosk and per case number.
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from backoffice_console.hub.calls import CallMoved, CallTaken, DeviceRelayed, SessionOpening
@@ -16,14 +18,15 @@ from backoffice_console.hub.cases.attachments import Attachments
 from backoffice_console.hub.cases.case_state import Approval, CaseState
 from backoffice_console.hub.cases.models import Case
 from backoffice_console.hub.cases.service import CASES_KEY, CaseService, summary
-from backoffice_console.hub.cases.store import CaseStore, CaseView
+from backoffice_console.hub.cases.store import CaseStore, CaseView, session_of_case
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import json_reply, principal_of, query_id, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.cases import (
     ApprovalBody,
     CaseDetail,
@@ -49,17 +52,26 @@ async def _changed(service: CaseService, case: Case, who: Principal) -> web.Resp
     return json_reply(summary(await service.store.view(who, case_no=case.case_no)))
 
 
+async def _read(request: web.Request, who: Principal, view: CaseView) -> None:
+    """A case read (its notes are decrypted for it) is audited, identity or not."""
+    case = view.case
+    await request.app[CORE_KEY].audit.write(who, "case.read", case.session_id, case_no=case.case_no)
+
+
 @routes.get("/api/v1/sessions/{session_id}/case")
 @wire(request=None, response=CaseDetail)
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def session_case(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/case`."""
     service, who = await _service(request)
     view = await service.store.view(who, session_id=request.match_info["session_id"])
+    await _read(request, who, view)
     return json_reply(await service.full(view, who))
 
 
 @routes.get("/api/v1/cases")
 @wire(request=None, response=CaseList)
+@allow(*CASE_WORKERS)
 async def list_cases(request: web.Request) -> web.Response:
     """`GET /api/v1/cases?state=&officer_id=&limit=`: summaries, newest first."""
     service, who = await _service(request)
@@ -76,20 +88,26 @@ async def list_cases(request: web.Request) -> web.Response:
     for case in cases:
         matter, line_name = await service.store.matter_of(case)
         rows.append(summary(CaseView(case, matter, line_name, [], [])))
+    await request.app[CORE_KEY].audit.write(
+        who, "case.list", None, state=state, officer_id=officer_id, count=len(rows)
+    )
     return json_reply(rows)
 
 
 @routes.get("/api/v1/cases/{case_no}")
 @wire(request=None, response=CaseDetail)
+@allow(*CASE_WORKERS)
 async def get_case(request: web.Request) -> web.Response:
     """`GET /api/v1/cases/{case_no}`."""
     service, who = await _service(request)
     view = await service.store.view(who, case_no=request.match_info["case_no"])
+    await _read(request, who, view)
     return json_reply(await service.full(view, who))
 
 
 @routes.post("/api/v1/cases/{case_no}/outcome")
 @wire(request=OutcomeBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def post_outcome(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/outcome` `{state, reason}`."""
     service, who = await _service(request)
@@ -102,6 +120,7 @@ async def post_outcome(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/approval")
 @wire(request=ApprovalBody, response=CaseSummary)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def post_approval(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/approval` `{approval, reason}`."""
     service, who = await _service(request)
@@ -114,6 +133,7 @@ async def post_approval(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/notes")
 @wire(request=NoteBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def post_note(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/notes` `{text}` (sealed at rest)."""
     service, who = await _service(request)
@@ -124,6 +144,7 @@ async def post_note(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_no}/checklist")
 @wire(request=ChecklistBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def post_checklist(request: web.Request) -> web.Response:
     """`POST /api/v1/cases/{case_no}/checklist` `{kind, ref, item_code}`."""
     service, who = await _service(request)
@@ -138,6 +159,7 @@ async def post_checklist(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/cases/{case_no}/checklist")
 @wire(request=ChecklistBody, response=CaseSummary)
+@allow(*CASE_WORKERS)
 async def delete_checklist(request: web.Request) -> web.Response:
     """`DELETE /api/v1/cases/{case_no}/checklist` `{kind, ref}`."""
     service, who = await _service(request)
@@ -148,6 +170,7 @@ async def delete_checklist(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/progress")
 @wire(request=ProgressBody, response=Progress)
+@allow(Role.KIOSK)
 async def post_progress(request: web.Request) -> web.Response:
     """`POST /api/v1/progress` `{case_no, last4}` (kiosk): state, matter and public timeline."""
     service, who = await _service(request)
@@ -168,8 +191,11 @@ def setup(app: web.Application) -> None:
         identities=app[IDENTITY_KEY],
         audit=core.audit,
         bus=core.bus,
+        db=core.db,
     )
     app[CASES_KEY] = service
+    # The audit log's case filter (`GET /api/v1/audit?case=`) asks here for the session.
+    core.audit.case_session = functools.partial(session_of_case, core.db)
     core.bus.subscribe(SessionOpening, service.on_session_opening)
     core.bus.subscribe(CallTaken, service.on_taken)
     core.bus.subscribe(DeviceRelayed, service.on_device)

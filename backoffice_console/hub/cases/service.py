@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from backoffice_console.hub.accounts import RateLimiter
+from backoffice_console.hub.accounts import ThrottleStore
 from backoffice_console.hub.calls import CallMoved, CallTaken, DeviceRelayed, SessionOpening
 from backoffice_console.hub.cases.attachments import Attachments
 from backoffice_console.hub.cases.events import ProgressAsked
@@ -34,7 +34,7 @@ from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.events import EventBus
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.vault import IdentityVault, require_vault
-from backoffice_console.hub.db import iso
+from backoffice_console.hub.db import Database, iso
 from backoffice_console.hub.identity import IdentityStore, IdentityStored
 from shared.protocol import (
     CaseUpdated,
@@ -115,6 +115,7 @@ class CaseService:
         identities: IdentityStore,
         audit: AuditLog,
         bus: EventBus,
+        db: Database,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -122,8 +123,9 @@ class CaseService:
         self.identities = identities
         self.audit = audit
         self.bus = bus
-        self.kiosk_limiter = RateLimiter(PROGRESS_FAILURES * 4, PROGRESS_WINDOW_S)
-        self.case_limiter = RateLimiter(PROGRESS_FAILURES, PROGRESS_WINDOW_S)
+        # In the database: every hub instance counts the same wrong guesses.
+        self.kiosk_limiter = ThrottleStore(db, PROGRESS_FAILURES * 4, PROGRESS_WINDOW_S)
+        self.case_limiter = ThrottleStore(db, PROGRESS_FAILURES, PROGRESS_WINDOW_S)
 
     @property
     def attachments(self) -> Attachments:
@@ -197,12 +199,13 @@ class CaseService:
     async def progress(self, kiosk: Principal, case_no: str, last4: str) -> dict[str, Any]:
         """The resident's progress look-up: state, matter, public timeline and extras."""
         kiosk_key, case_key = f"kiosk:{kiosk.subject_id}", f"case:{case_no}"
-        if self.kiosk_limiter.blocked(kiosk_key) or self.case_limiter.blocked(case_key):
+        kiosk_key, case_key = f"progress-{kiosk_key}", f"progress-{case_key}"
+        if await self.kiosk_limiter.blocked(kiosk_key) or await self.case_limiter.blocked(case_key):
             raise HubError(ErrorCode.RATE_LIMITED, "too many wrong attempts; try again later")
         case = await self.store.match_last4(case_no, last4, self.need_vault().digest_key)
         if case is None:
-            self.kiosk_limiter.failed(kiosk_key)
-            self.case_limiter.failed(case_key)
+            await self.kiosk_limiter.failed([kiosk_key])
+            await self.case_limiter.failed([case_key])
             await self.audit.write(kiosk, "progress.failed")
             raise HubError(ErrorCode.NOT_FOUND, "no case matches that number and those digits")
         view = await self.store.view(None, case_no=case.case_no)

@@ -388,3 +388,9 @@ async def case_number_of(db: Database, session_id: str) -> str | None:
     """The case number of a session's case (None when it has none)."""
     async with db.session() as s:
         return await s.scalar(select(Case.case_no).where(Case.session_id == session_id))
+
+
+async def session_of_case(db: Database, case_no: str) -> str | None:
+    """The session id of a case by its number (None when there is no such case)."""
+    async with db.session() as s:
+        return await s.scalar(select(Case.session_id).where(Case.case_no == case_no))

@@ -23,6 +23,7 @@ import logging
 from aiohttp import web
 
 from backoffice_console.hub.catalogue.store import CatalogueStore
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import Raw, dumps, id_match, principal_of, read_bytes, wire
@@ -53,6 +54,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/v1/catalogue")
 @wire(request=None, response=CatalogueReply)
+@allow(Role.OFFICER, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMIN, Role.KIOSK)
 async def get_catalogue(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/catalogue."""
     await principal_of(request)
@@ -70,6 +72,7 @@ async def get_catalogue(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/v1/catalogue/versions")
 @wire(request=None, response=CatalogueVersions)
+@allow(Role.ADMIN)
 async def list_versions(request: web.Request) -> web.Response:
     """GET /api/v1/catalogue/versions."""
     await _admin(request)
@@ -79,6 +82,7 @@ async def list_versions(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/catalogue/versions/{version_id}")
 @wire(request=None, response=CatalogueReply)
+@allow(*CASE_WORKERS)
 async def get_version(request: web.Request) -> web.Response:
     """GET /api/v1/catalogue/versions/{version_id}."""
     who = await principal_of(request)
@@ -102,6 +106,7 @@ async def get_version(request: web.Request) -> web.Response:
     response=CatalogueImportReply,
     errors={422: CatalogueRejected},
 )
+@allow(Role.ADMIN)
 async def import_catalogue(request: web.Request) -> web.Response:
     """POST /api/v1/catalogue/import?format=json|csv&dry_run=1."""
     who = await _admin(request)

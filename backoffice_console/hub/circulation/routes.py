@@ -17,10 +17,11 @@ from backoffice_console.hub.circulation.service import (
     CirculationService,
     OutOfOrder,
 )
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.http import json_error, json_reply, principal_of, read_body, wire
 from backoffice_console.hub.documents import SlipIssued
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.circulation import (
     Circulation,
     CirculationConflict,
@@ -34,6 +35,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/v1/circulation/scan")
 @wire(request=ScanBody, response=Circulation, errors={409: CirculationConflict})
+@allow(*CASE_WORKERS, Role.TECHNICIAN, Role.KIOSK)
 async def post_scan(request: web.Request) -> web.Response:
     """Record a hand-over (see the module docstring)."""
     service = request.app[CIRCULATION_KEY]
@@ -54,6 +56,7 @@ async def post_scan(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/circulation")
 @wire(request=None, response=CirculationList)
+@allow(*CASE_WORKERS)
 async def get_list(request: web.Request) -> web.Response:
     """Circulations under way (`?overdue=1`: only overdue ones)."""
     service = request.app[CIRCULATION_KEY]
@@ -64,6 +67,7 @@ async def get_list(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/circulation/{code}")
 @wire(request=None, response=CirculationDetail)
+@allow(*CASE_WORKERS)
 async def get_detail(request: web.Request) -> web.Response:
     """One circulation and its hops."""
     service = request.app[CIRCULATION_KEY]

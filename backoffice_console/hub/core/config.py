@@ -66,7 +66,16 @@ class HubConfig(BaseModel):
     database_url: str | None = None
     ice_servers: list[IceServer] = Field(default_factory=list)
     officer_token_ttl_s: int = Field(default=12 * 3600, ge=60)
+    """How long a user's log-in lasts at most (its refresh token's absolute end)."""
+    access_token_ttl_s: int = Field(default=900, ge=30)
+    """A user's access token; the client refreshes it before it runs out."""
     device_token_ttl_s: int = Field(default=3600, ge=60)
+    """A kiosk's access token."""
+    device_login_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    """How long a kiosk's log-in lasts at most; then it logs in again with its secret."""
+    session_recheck_s: float = Field(default=30.0, gt=0)
+    """Every socket's log-in (expiry, revocation, disabled account) is re-checked this often."""
+    password_min_length: int = Field(default=10, ge=8, le=128)
     log_dir: Path | None = Path("log")
     log_level: str = "INFO"
     log_format: Literal["auto", "text", "json"] = "auto"
@@ -97,6 +106,12 @@ class HubConfig(BaseModel):
     """A request body (JSON, page, catalogue file) must arrive in full within this; else 408."""
     anonymous_per_address: int = Field(default=32, ge=1)
     """Requests without credentials one client address may have in flight at once."""
+    max_pages_per_session: int = Field(default=200, ge=1)
+    """Pages one session may hold; more are refused (`too_many_pages`)."""
+    image_workers: int = Field(default=1, ge=1, le=32)
+    """Threads decoding and re-encoding uploaded pages (each also uses OpenCV's own threads)."""
+    image_queue: int = Field(default=8, ge=0)
+    """Uploads that may wait for an image worker; past that the hub answers rate_limited."""
     check_replies: bool = False
     """Validate every JSON reply against its declared model; for tests and staging."""
 

@@ -47,6 +47,11 @@ class Connection:
             return False
         return True
 
+    async def close(self, code: int, reason: str) -> None:
+        """Close the socket with a close code and short reason the client acts on."""
+        if not self.ws.closed:
+            await self.ws.close(code=code, message=reason.encode()[:120])
+
     def __repr__(self) -> str:
         return f"<conn {self.id} {self.principal.role.value}:{self.principal.subject_id}>"
 

@@ -18,6 +18,9 @@ HTTP_STATUS = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INVALID_IDENTITY: 422,
     ErrorCode.INVALID_IMAGE: 422,
+    ErrorCode.WEAK_PASSWORD: 422,
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
+    ErrorCode.TOTP_REQUIRED: 403,
     ErrorCode.INTERNAL: 500,
 }
 

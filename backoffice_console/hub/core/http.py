@@ -207,17 +207,33 @@ async def anonymous_limit_middleware(request: web.Request, handler: Handler) -> 
         slot.release()
 
 
+_PRINCIPAL = "vw.principal"
+
+
 async def principal_of(request: web.Request) -> Principal:
     """The caller behind `Authorization: Bearer <token>`; raises `Unauthorized`."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
-    principal = await request.app[CORE_KEY].authenticator().resolve(token.strip())
+    cached = request.get(_PRINCIPAL)
+    if isinstance(cached, Principal):  # resolved once per request (the access check did)
+        return cached
+    core = request.app[CORE_KEY]
+    try:
+        who = await core.authenticator().resolve(token.strip())
+    except Unauthorized as exc:
+        # A refused token is a security event: who tried what, from where (never the token).
+        await core.audit.write(
+            None, "auth.token_refused", path=request.path[:200],
+            source=request.remote or "", why=exc.message,
+        )  # fmt: skip
+        raise
+    request[_PRINCIPAL] = who
     slot = request.get(_ANONYMOUS_SLOT)
     if isinstance(slot, _AnonymousSlot):
         slot.release()  # a known caller no longer counts against the anonymous cap
-    return principal
+    return who
 
 
 def id_match(request: web.Request, name: str, what: str) -> int:

@@ -19,9 +19,11 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel
 
+from backoffice_console.hub.core.access import SIGNED_IN, allow
 from backoffice_console.hub.core.connections import Connection
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
+from backoffice_console.hub.core.guard import still_holds
 from backoffice_console.hub.core.http import Upgrade, incident_id, principal_of, wire
 from backoffice_console.hub.db import utcnow
 from shared.protocol import (
@@ -104,12 +106,15 @@ MESSAGES_KEY = web.AppKey("ws_messages", MessageRoutes)
 async def handle_message(core: HubCore, routes: MessageRoutes, conn: Connection, data: Any) -> None:
     """Decode, authorise and carry out one client message; reply on error.
 
-    The boundary of every message handler: whatever goes wrong becomes one `error`
-    reply (an unexpected exception: `internal`, logged once with an incident reference
-    the reply carries) and the connection stays open.
+    The sender's log-in is re-checked first: a message of an ended log-in closes its
+    socket instead of being carried out. Then the boundary of every message handler:
+    whatever goes wrong becomes one `error` reply (an unexpected exception: `internal`,
+    logged once with an incident reference the reply carries) and the connection stays open.
     """
     request_id: str | None = None
     try:
+        if not await still_holds(core, conn):
+            return
         try:
             message = decode_client_message(data)
         except ProtocolError as exc:
@@ -150,6 +155,7 @@ async def _greet(core: HubCore, conn: Connection) -> bool:
 
 
 @wire(request=None, response=Upgrade("websocket"))
+@allow(SIGNED_IN)
 async def websocket(request: web.Request) -> web.StreamResponse:
     """The websocket endpoint (see the module docstring)."""
     core = request.app[CORE_KEY]

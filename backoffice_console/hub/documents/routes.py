@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from backoffice_console.hub.calls import CALLS_KEY
 from backoffice_console.hub.cases import CASES_KEY
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
@@ -87,6 +88,7 @@ def refusals(handler: Handler) -> Handler:
 @routes.post("/api/v1/sessions/{session_id}/documents")
 @wire(request=CreateBody, response=DocumentReply)
 @refusals
+@allow(Role.OFFICER)
 async def create_document(request: web.Request) -> web.Response:
     """`POST /api/v1/sessions/{id}/documents`."""
     service = request.app[DOCUMENTS_KEY]
@@ -103,6 +105,7 @@ async def create_document(request: web.Request) -> web.Response:
 @routes.get("/api/v1/documents/{document_id:[0-9a-f]{32}}.pdf")
 @wire(request=None, response=Raw("application/pdf"))
 @refusals
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def document_pdf(request: web.Request) -> web.Response:
     """`GET /api/v1/documents/{id}.pdf` (audited `document.fetch`)."""
     service = request.app[DOCUMENTS_KEY]
@@ -114,6 +117,7 @@ async def document_pdf(request: web.Request) -> web.Response:
 @routes.get("/api/v1/documents/{document_id:[0-9a-f]{32}}/signed.pdf")
 @wire(request=None, response=Raw("application/pdf"))
 @refusals
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def signed_pdf(request: web.Request) -> web.Response:
     """`GET /api/v1/documents/{id}/signed.pdf` (audited `document.fetch_signed`)."""
     service = request.app[DOCUMENTS_KEY]
@@ -125,6 +129,7 @@ async def signed_pdf(request: web.Request) -> web.Response:
 @routes.get("/api/v1/documents/{document_id:[0-9a-f]{32}}")
 @wire(request=None, response=DocumentDetail)
 @refusals
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def document_info(request: web.Request) -> web.Response:
     """`GET /api/v1/documents/{id}`: metadata and signature fields."""
     service = request.app[DOCUMENTS_KEY]
@@ -136,6 +141,7 @@ async def document_info(request: web.Request) -> web.Response:
 @routes.post("/api/v1/documents/{document_id:[0-9a-f]{32}}/signature")
 @wire(request=SignatureBody, response=DocumentReply)
 @refusals
+@allow(Role.KIOSK)
 async def post_signature(request: web.Request) -> web.Response:
     """`POST /api/v1/documents/{id}/signature` (the kiosk holding the session)."""
     service = request.app[DOCUMENTS_KEY]
@@ -150,6 +156,7 @@ async def post_signature(request: web.Request) -> web.Response:
 @routes.post("/api/v1/documents/{document_id:[0-9a-f]{32}}/unsigned")
 @wire(request=UnsignedBody, response=DocumentReply)
 @refusals
+@allow(Role.KIOSK)
 async def post_unsigned(request: web.Request) -> web.Response:
     """`POST /api/v1/documents/{id}/unsigned` (the kiosk: the resident cannot sign)."""
     service = request.app[DOCUMENTS_KEY]

@@ -18,6 +18,7 @@ import datetime as dt
 
 from aiohttp import web
 
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
@@ -29,13 +30,14 @@ from backoffice_console.hub.core.http import (
     read_body,
     wire,
 )
+from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.evaluation.service import (
     EVALUATION_KEY,
     EvaluationService,
     supervisor_check,
 )
 from backoffice_console.hub.evaluation.sms import FileSmsGateway
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.rating import (
     CloseRectificationBody,
     ContactBody,
@@ -62,6 +64,7 @@ def _service(request: web.Request) -> EvaluationService:
 
 @routes.post("/api/v1/sessions/{session_id}/rating")
 @wire(request=RatingBody, response=RatingGiven)
+@allow(Role.KIOSK)
 async def post_rating(request: web.Request) -> web.Response:
     """Store the session's rating."""
     service = _service(request)
@@ -73,17 +76,27 @@ async def post_rating(request: web.Request) -> web.Response:
     return json_reply(result, status=201)
 
 
+async def _audit(request: web.Request, who: Principal, action: str, **detail: object) -> None:
+    """Reads of residents' ratings and follow-ups are audited like every personal-data read."""
+    await request.app[CORE_KEY].audit.write(who, action, None, **detail)
+
+
 @routes.get("/api/v1/sessions/{session_id}/rating")
 @wire(request=None, response=SessionRating)
+@allow(*CASE_WORKERS, Role.KIOSK)
 async def get_rating(request: web.Request) -> web.Response:
     """The session's rating, or 404."""
     service = _service(request)
     who = await principal_of(request)
-    return json_reply(await service.rating_seen_by(who, request.match_info["session_id"]))
+    session_id = request.match_info["session_id"]
+    rating = await service.rating_seen_by(who, session_id)
+    await request.app[CORE_KEY].audit.write(who, "rating.read", session_id)
+    return json_reply(rating)
 
 
 @routes.post("/api/v1/sessions/{session_id}/rating/skip")
 @wire(request=SkipBody, response=FollowUp)
+@allow(Role.KIOSK)
 async def post_skip(request: web.Request) -> web.Response:
     """The resident left without rating: a follow-up."""
     service = _service(request)
@@ -97,6 +110,7 @@ async def post_skip(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cases/{case_ref}/contact")
 @wire(request=ContactBody, response=ContactRecorded)
+@allow(*CASE_WORKERS)
 async def post_contact(request: web.Request) -> web.Response:
     """Record the case's phone number (sealed); answers it masked."""
     service = _service(request)
@@ -108,6 +122,7 @@ async def post_contact(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/ratings")
 @wire(request=None, response=RatingList)
+@allow(*CASE_WORKERS)
 async def get_ratings(request: web.Request) -> web.Response:
     """`GET /api/v1/ratings?day=YYYY-MM-DD` (hub's local day, default today)."""
     service = _service(request)
@@ -116,30 +131,39 @@ async def get_ratings(request: web.Request) -> web.Response:
     day = day_of(text) if text else service.clock().astimezone().date()
     start = dt.datetime.combine(day, dt.time.min).astimezone()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min).astimezone()
-    return json_reply(await service.ratings_between(who, start, end))
+    rows = await service.ratings_between(who, start, end)
+    await _audit(request, who, "rating.list", day=day.isoformat(), count=len(rows))
+    return json_reply(rows)
 
 
 @routes.get("/api/v1/follow-ups")
 @wire(request=None, response=FollowUpList)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def get_follow_ups(request: web.Request) -> web.Response:
     """Recent follow-ups (after a sweep)."""
     service = _service(request)
     who = await principal_of(request)
-    return json_reply(await service.follow_ups(who))
+    rows = await service.follow_ups(who)
+    await _audit(request, who, "followup.list", count=len(rows))
+    return json_reply(rows)
 
 
 @routes.get("/api/v1/rectifications")
 @wire(request=None, response=RectificationList)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def get_rectifications(request: web.Request) -> web.Response:
     """Rectifications, open and overdue first."""
     service = _service(request)
     who = await principal_of(request)
-    rows = await service.rectifications(who, request.query.get("state") or None)
+    state = request.query.get("state") or None
+    rows = await service.rectifications(who, state)
+    await _audit(request, who, "rectification.list", state=state, count=len(rows))
     return json_reply(rows)
 
 
 @routes.post("/api/v1/rectifications/{rect_id}/close")
 @wire(request=CloseRectificationBody, response=Rectification)
+@allow(Role.SUPERVISOR, Role.ADMIN)
 async def post_close(request: web.Request) -> web.Response:
     """Close a rectification with its call-back."""
     service = _service(request)

@@ -1,42 +1,27 @@
 """Fleet registry over HTTP: service points, hours, devices, health, inspections, work orders.
 
 Kiosk endpoints (device token):
-- `GET /api/v1/kiosk/service` -> `{"point": {"id", "name"}, "open_now": bool,
-  "hours_today": [["09:00", "17:00"], ...], "next_open": iso | null, "closed": bool}`.
-  `closed`: the point itself is closed (no queueing at all); `open_now`: within its
-  hours now. A point with no hour rules is open all day. `next_open` is the next
-  opening when not open now (null when open now, or none within a year).
-- `POST /api/v1/fleet/health` (body: `shared.protocol.health.HealthReport` JSON) ->
-  `{"report_id", "failed": [part...], "work_orders_opened": [id...]}`. One open work
-  order per kiosk and failed part. An unenrolled or revoked kiosk gets 401.
+- `GET /api/v1/kiosk/service` (`KioskService`): `closed` (the point is closed: no
+  queueing at all), `open_now` (within its hours; no rules: open all day),
+  `hours_today`, `next_open` (null when open now, or none within a year).
+- `POST /api/v1/fleet/health` (`HealthReport`) -> `HealthReceipt`: one open work order
+  per kiosk and failed part. An unenrolled or revoked kiosk gets 401.
 
-Officer endpoint:
-- `GET /api/v1/sessions/{sid}/kiosk-health` (the officer holding the session; admins
-  and technicians too) -> `{"kiosk_id", "received_at": iso | null, "report": HealthReport
-  JSON | null}`: the latest report of the session's kiosk.
-
-Admin and technician endpoints (writes to points and hours: admins only):
-- `GET /api/v1/fleet/points?at=YYYY-MM-DD&sub_district=` points as of a date (today);
-  `POST /api/v1/fleet/points` {kind, name, address, sub_district, longitude, latitude,
-  contact, effective?} create; `POST /api/v1/fleet/points/{id}/changes` {effective, any
-  field, status open|closed, reason} change / close / reopen from a date;
-  `GET /api/v1/fleet/points/{id}/history`.
-- `GET|POST /api/v1/fleet/points/{id}/hours` ({kind weekly|closed|special, weekday,
-  day, opens "HH:MM", closes "HH:MM", note}; overlapping rules -> 409 conflict);
-  `POST /api/v1/fleet/hours/{rule_id}/delete`; `GET /api/v1/fleet/points/{id}/calendar
-  ?from=YYYY-MM-DD&days=N` -> `[{"date", "open": [["09:00", "12:00"], ...]}, ...]` (N <= 366).
-- `POST /api/v1/fleet/devices` {point_id, kind, model, serial}; `POST
-  /api/v1/fleet/devices/{id}/move` {point_id}; `GET /api/v1/fleet/devices/{id}`;
-  `GET /api/v1/fleet/points/{id}/devices`.
-- `POST /api/v1/fleet/points/{id}/inspections` {title, checklist, due_on};
-  `GET /api/v1/fleet/inspections/due?within_days=14`; `POST
-  /api/v1/fleet/inspections/{id}/record` {results: {item: bool}, note}.
-- `GET /api/v1/fleet/work-orders?state=open|closed|all&point_id=`; `POST
-  /api/v1/fleet/work-orders` {point_id, kiosk_id?, summary}; `POST
-  /api/v1/fleet/work-orders/{id}/close` {note}.
-- `GET /api/v1/fleet/kiosks/{id}/health` report history; `GET
-  /api/v1/fleet/overview?sub_district=` (offline kiosks first).
-- `GET /api/v1/fleet/geojson`: points open today as an RFC 7946 FeatureCollection.
+Officer, technician and admin endpoints (who may call each: its `@allow`):
+- `GET /api/v1/sessions/{sid}/kiosk-health`: the latest report of the session's kiosk.
+- Points, effective-dated: `GET|POST /api/v1/fleet/points` (`?at=&sub_district=`),
+  `POST .../points/{id}/changes` (change, close, reopen from a date), `GET .../history`.
+- Hours: `GET|POST /api/v1/fleet/points/{id}/hours` (weekly, closed, special; overlaps
+  409), `POST /api/v1/fleet/hours/{rule_id}/delete`, `GET .../points/{id}/calendar
+  ?from=&days=N` (N <= 366).
+- Devices: `POST /api/v1/fleet/devices`, `.../devices/{id}/move`, `GET .../devices/{id}`,
+  `GET .../points/{id}/devices`.
+- Inspections: `POST .../points/{id}/inspections`, `GET .../inspections/due
+  ?within_days=`, `POST .../inspections/{id}/record`.
+- Work orders: `GET|POST /api/v1/fleet/work-orders` (`?state=&point_id=`), `POST
+  .../work-orders/{id}/close`.
+- `GET .../kiosks/{id}/health`, `GET .../overview?sub_district=` (offline first),
+  `GET .../geojson` (points open today, RFC 7946).
 """
 
 from __future__ import annotations
@@ -47,6 +32,7 @@ import logging
 from aiohttp import web
 
 from backoffice_console.hub.calls import CALLS_KEY, QueueJoining
+from backoffice_console.hub.core.access import CASE_WORKERS, FLEET, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
@@ -131,6 +117,7 @@ async def _caller(request: web.Request, *roles: Role) -> tuple[Fleet, Principal]
 
 @routes.get("/api/v1/kiosk/service")
 @wire(request=None, response=KioskService)
+@allow(Role.KIOSK)
 async def kiosk_service(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.KIOSK)
     point_id = await fleet.points.point_of_kiosk(who.subject_id)
@@ -139,6 +126,7 @@ async def kiosk_service(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/health")
 @wire(request=HealthReport, response=HealthReceipt)
+@allow(Role.KIOSK)
 async def health_report(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.KIOSK)
     report = await read_body(request, HealthReport)
@@ -147,6 +135,7 @@ async def health_report(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/sessions/{session_id}/kiosk-health")
 @wire(request=None, response=LatestHealth)
+@allow(*CASE_WORKERS, Role.TECHNICIAN)
 async def session_kiosk_health(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.OFFICER, Role.SUPERVISOR, *STAFF)
     session_id = request.match_info["session_id"]
@@ -163,6 +152,7 @@ async def session_kiosk_health(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/points")
 @wire(request=None, response=PointVersionList)
+@allow(*FLEET)
 async def list_points(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     day = _date_param(request, "at") or local_today()
@@ -171,6 +161,7 @@ async def list_points(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/points")
 @wire(request=PointBody, response=PointVersion)
+@allow(Role.ADMIN)
 async def create_point(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     body = await read_body(request, PointBody)
@@ -180,6 +171,7 @@ async def create_point(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/points/{point_id}/changes")
 @wire(request=ChangeBody, response=PointVersion)
+@allow(Role.ADMIN)
 async def change_point(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     point_id = _id(request, "point_id")
@@ -194,6 +186,7 @@ async def change_point(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/points/{point_id}/history")
 @wire(request=None, response=PointVersionList)
+@allow(*FLEET)
 async def point_history(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.points.history(_id(request, "point_id")))
@@ -201,6 +194,7 @@ async def point_history(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/points/{point_id}/hours")
 @wire(request=None, response=HourRuleList)
+@allow(*FLEET)
 async def list_hours(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.points.rules(_id(request, "point_id")))
@@ -208,6 +202,7 @@ async def list_hours(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/points/{point_id}/hours")
 @wire(request=HourBody, response=HourRule)
+@allow(Role.ADMIN)
 async def add_hours(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     point_id = _id(request, "point_id")
@@ -225,6 +220,7 @@ async def add_hours(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/hours/{rule_id}/delete")
 @wire(request=None, response=HoursDeleted)
+@allow(Role.ADMIN)
 async def delete_hours(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, Role.ADMIN)
     await fleet.points.delete_rule(_id(request, "rule_id"), who)
@@ -233,6 +229,7 @@ async def delete_hours(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/points/{point_id}/calendar")
 @wire(request=None, response=DayHoursList)
+@allow(*FLEET)
 async def hours_calendar(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     start = _date_param(request, "from") or local_today()
@@ -245,6 +242,7 @@ async def hours_calendar(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/points/{point_id}/devices")
 @wire(request=None, response=DeviceList)
+@allow(*FLEET)
 async def point_devices(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.devices.devices_at(_id(request, "point_id")))
@@ -252,6 +250,7 @@ async def point_devices(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/devices")
 @wire(request=DeviceBody, response=Device)
+@allow(*FLEET)
 async def register_device(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     body = await read_body(request, DeviceBody)
@@ -263,6 +262,7 @@ async def register_device(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/devices/{device_id}")
 @wire(request=None, response=Device)
+@allow(*FLEET)
 async def device_detail(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.devices.device(_id(request, "device_id")))
@@ -270,6 +270,7 @@ async def device_detail(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/devices/{device_id}/move")
 @wire(request=MoveBody, response=Device)
+@allow(*FLEET)
 async def move_device(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     device_id = _id(request, "device_id")
@@ -282,6 +283,7 @@ async def move_device(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/points/{point_id}/inspections")
 @wire(request=InspectionBody, response=Inspection)
+@allow(*FLEET)
 async def schedule_inspection(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     point_id = _id(request, "point_id")
@@ -293,6 +295,7 @@ async def schedule_inspection(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/inspections/due")
 @wire(request=None, response=InspectionList)
+@allow(*FLEET)
 async def inspections_due(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.care.due(_int_param(request, "within_days", 14, 0, 366)))
@@ -300,6 +303,7 @@ async def inspections_due(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/inspections/{inspection_id}/record")
 @wire(request=RecordBody, response=Inspection)
+@allow(*FLEET)
 async def record_inspection(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     inspection_id = _id(request, "inspection_id")
@@ -309,6 +313,7 @@ async def record_inspection(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/work-orders")
 @wire(request=None, response=WorkOrderList)
+@allow(*FLEET)
 async def list_orders(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     state = request.query.get("state", "open")
@@ -320,6 +325,7 @@ async def list_orders(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/work-orders")
 @wire(request=OrderBody, response=WorkOrder)
+@allow(*FLEET)
 async def open_order(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     body = await read_body(request, OrderBody)
@@ -329,6 +335,7 @@ async def open_order(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/fleet/work-orders/{order_id}/close")
 @wire(request=CloseBody, response=WorkOrder)
+@allow(*FLEET)
 async def close_order(request: web.Request) -> web.Response:
     fleet, who = await _caller(request, *STAFF)
     order_id = _id(request, "order_id")
@@ -338,6 +345,7 @@ async def close_order(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/kiosks/{kiosk_id}/health")
 @wire(request=None, response=StoredHealthReportList)
+@allow(*FLEET)
 async def kiosk_health_history(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     limit = _int_param(request, "limit", 20, 1, 200)
@@ -346,6 +354,7 @@ async def kiosk_health_history(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/overview")
 @wire(request=None, response=OverviewList)
+@allow(*FLEET)
 async def overview(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     return json_reply(await fleet.care.overview(request.query.get("sub_district") or None))
@@ -353,6 +362,7 @@ async def overview(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/fleet/geojson")
 @wire(request=None, response=PointFeatureCollection)
+@allow(*FLEET)
 async def geojson(request: web.Request) -> web.Response:
     fleet, _ = await _caller(request, *STAFF)
     response = json_reply(await fleet.geojson())

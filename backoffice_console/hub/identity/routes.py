@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from backoffice_console.hub.calls import CALLS_KEY
+from backoffice_console.hub.core.access import allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import json_reply, principal_of, wire
@@ -27,27 +28,36 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
-async def _identity_session(request: web.Request) -> tuple[Principal, str]:
-    """The caller and session of an identity request: the officer holding it, or an admin."""
+async def _identity_session(request: web.Request) -> tuple[Principal, str, str | None]:
+    """The caller, session and stated reason of an identity request.
+
+    Separation of duties: the officer holding the session, or a supervisor who states
+    why (`?reason=`, kept in the audit row). Administrators manage accounts and
+    configuration and never read residents' identities; nobody else does either.
+    """
     calls = request.app[CALLS_KEY].calls
     who = await principal_of(request)
     session_id = request.match_info["session_id"]
-    if who.role is Role.ADMIN:
+    if who.role is Role.SUPERVISOR:
+        reason = (request.query.get("reason") or "").strip()
+        if not reason or len(reason) > 200:
+            raise HubError(ErrorCode.BAD_MESSAGE, "a supervisor states a reason (1-200 characters)")
         if not await calls.list_sessions(session_id=session_id):
             raise HubError(ErrorCode.NOT_FOUND, "no such session")
-        return who, session_id
+        return who, session_id, reason
     if who.role is not Role.OFFICER:
-        raise HubError(ErrorCode.FORBIDDEN, "officers and administrators only")
+        raise HubError(ErrorCode.FORBIDDEN, "the officer holding the session, or a supervisor")
     await calls.holder_check(session_id, who)  # not_in_session (409) otherwise
-    return who, session_id
+    return who, session_id, None
 
 
 @routes.get("/api/v1/sessions/{session_id}/identity")
 @wire(request=None, response=MaskedIdentity)
+@allow(Role.OFFICER, Role.SUPERVISOR)
 async def session_identity(request: web.Request) -> web.Response:
     """The session's newest identity, masked; the read is audited (`identity.read`)."""
-    who, session_id = await _identity_session(request)
-    stored = await request.app[IDENTITY_KEY].latest(session_id, who, "identity.read")
+    who, session_id, reason = await _identity_session(request)
+    stored = await request.app[IDENTITY_KEY].latest(session_id, who, "identity.read", reason)
     data = stored.record.masked()
     data["identity_id"] = stored.identity_id
     return json_reply(data)
@@ -55,10 +65,11 @@ async def session_identity(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/sessions/{session_id}/identity/reveal")
 @wire(request=None, response=RevealedIdentity)
+@allow(Role.OFFICER, Role.SUPERVISOR)
 async def reveal_identity(request: web.Request) -> web.Response:
     """The full ID number of the session's newest identity; audited (`identity.reveal`)."""
-    who, session_id = await _identity_session(request)
-    stored = await request.app[IDENTITY_KEY].latest(session_id, who, "identity.reveal")
+    who, session_id, reason = await _identity_session(request)
+    stored = await request.app[IDENTITY_KEY].latest(session_id, who, "identity.reveal", reason)
     log.info("identity %d revealed to %s %d", stored.identity_id, who.role.value, who.subject_id)
     return json_reply(
         {

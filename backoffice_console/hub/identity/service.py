@@ -17,7 +17,7 @@ from backoffice_console.hub.core.audit import AuditLog
 from backoffice_console.hub.core.connections import Connection, Registry, ack
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.identity.store import IdentityStore
-from shared.idcard.numbers import InvalidIdNumber, check_id_number
+from shared.idcard.numbers import InvalidIdNumber, birth_date_of, check_id_number
 from shared.idcard.record import IdentityRecord
 from shared.protocol import DeviceErrorCode, DeviceFailed, ErrorCode, IdentityReport, IdentityUpdate
 
@@ -70,7 +70,27 @@ def validate_identity(data: dict[str, Any]) -> IdentityRecord:
         check_id_number(record.id_number)
     except InvalidIdNumber as exc:
         raise _invalid(f"id_number {exc.reason}", exc.reason) from None
+    _cross_check(record)
     return record
+
+
+def _cross_check(record: IdentityRecord) -> None:
+    """The card's fields must agree with its ID number before anything is stored.
+
+    An 18-character number encodes the birth date (digits 7-14) and the sex (the 17th
+    digit: odd for men, even for women, GB 11643); a record whose fields say otherwise
+    is forged or misread, and is refused as `mismatch`.
+    """
+    number = record.id_number
+    if len(number) != 18:
+        return  # the 2017 foreigner card encodes neither
+    if record.birth_date is not None and birth_date_of(number) != record.birth_date:
+        raise _invalid("birth_date differs from the ID number", "mismatch")
+    code = record.gender.code if record.gender is not None else None
+    if code in ("1", "2") and int(number[16]) % 2 != int(code) % 2:
+        raise _invalid("gender differs from the ID number", "mismatch")
+    if record.valid_from and record.valid_to and record.valid_to < record.valid_from:
+        raise _invalid("valid_to before valid_from")
 
 
 def identity_update(

@@ -80,8 +80,11 @@ class IdentityStore:
             await self._bus.publish(IdentityStored(s, session_id, record, kiosk))
             return row.id
 
-    async def latest(self, session_id: str, reader: Principal, action: str) -> StoredRecord:
-        """Decrypt the session's newest identity; audits `action` with the reader's id."""
+    async def latest(
+        self, session_id: str, reader: Principal, action: str, reason: str | None = None
+    ) -> StoredRecord:
+        """Decrypt the session's newest identity; audits `action` with the reader's id
+        (and the reason a supervisor gave)."""
         vault = self._need_vault()
         async with self._db.session() as s, s.begin():
             row = await s.scalar(
@@ -95,7 +98,8 @@ class IdentityStore:
             if row.key_id != vault.key_id:
                 raise HubError(ErrorCode.INTERNAL, "identity stored under another key")
             plain = vault.open(session_id, row.nonce, row.ciphertext)
-            s.add(audit_entry(reader, action, session_id, identity_id=row.id))
+            extra = {"reason": reason} if reason is not None else {}
+            s.add(audit_entry(reader, action, session_id, identity_id=row.id, **extra))
             record = IdentityRecord.from_json(plain.decode("utf-8"))
             return StoredRecord(row.id, session_id, row.command_id, record)
 

@@ -2,8 +2,9 @@
 
 Order matters, cheapest and safest first: the byte size, then the type from the
 first bytes (JPEG or PNG only, whatever the client says), then the dimensions
-read from the header (a PNG or JPEG claiming 30000 x 30000 is refused before a
-single pixel is decoded: decompression bombs), then a check that the file is
+read from the header (a PNG or JPEG claiming 30000 x 30000, or whose channels and bit
+depth would decode to more than `MAX_DECODED_BYTES`, is refused before a single pixel
+is decoded: decompression bombs), then a check that the file is
 complete (libjpeg fills a truncated JPEG with grey and calls it a success),
 and only then the decode. What is stored is our own re-encoding, never the
 client's bytes, so nothing hidden in the original file survives.
@@ -27,6 +28,12 @@ MAX_PIXELS = 50_000_000
 """More than any document camera delivers (16 MP is 4608 x 3456)."""
 
 MAX_SIDE = 20_000
+
+MAX_DECODED_BYTES = 100_000_000
+"""What decoding may cost: width x height x channels x bytes per sample, by the header.
+
+A 16-bit PNG decodes at twice the bytes of an 8-bit one with the same pixels (7000 x 7000
+x 3 x 2 is 294 MB from a 286 KB file); a 16 MP colour page at 8 bits is 48 MB."""
 
 STORE_QUALITY = 85
 """The kiosk encodes at 85 too: a higher quality here only bloats the stored copy."""
@@ -59,6 +66,15 @@ class ImageHeader:
     kind: str
     width: int
     height: int
+    channels: int = 3
+    """Samples per pixel once decoded (a palette PNG expands to 3)."""
+    bits: int = 8
+    """Bits per sample."""
+
+    @property
+    def decoded_bytes(self) -> int:
+        """The bytes a full decode of this image holds (at least three 8-bit channels)."""
+        return self.width * self.height * max(self.channels, 3) * max(1, (self.bits + 7) // 8)
 
 
 @dataclass(frozen=True)
@@ -97,8 +113,10 @@ def _jpeg_header(data: bytes) -> ImageHeader:
         if marker in _SOF_MARKERS:
             if pos + 9 > n:
                 break
+            bits = data[pos + 4]
             height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return ImageHeader("jpeg", width, height)
+            channels = data[pos + 9] if pos + 9 < n else 3
+            return ImageHeader("jpeg", width, height, channels, bits)
         pos += 2 + length
     raise InvalidImage("truncated", "no JPEG frame header")
 
@@ -107,7 +125,11 @@ def _png_header(data: bytes) -> ImageHeader:
     if len(data) < 24 or data[12:16] != b"IHDR":
         raise InvalidImage("truncated", "no PNG header")
     width, height = struct.unpack(">II", data[16:24])
-    return ImageHeader("png", width, height)
+    bits = data[24] if len(data) > 24 else 8
+    color_type = data[25] if len(data) > 25 else 2
+    # Grey, (palette), RGB, grey + alpha, RGBA (PNG colour types 0, 3, 2, 4, 6).
+    channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(color_type, 4)
+    return ImageHeader("png", width, height, channels, bits)
 
 
 def read_header(data: bytes) -> ImageHeader:
@@ -172,6 +194,12 @@ def check_page_image(
     ):
         raise InvalidImage(
             "too_many_pixels", f"{header.width}x{header.height} is over {max_pixels} pixels"
+        )
+    if header.decoded_bytes > MAX_DECODED_BYTES:
+        raise InvalidImage(
+            "too_many_pixels",
+            f"{header.width}x{header.height}, {header.channels} x {header.bits}-bit samples "
+            f"would decode to over {MAX_DECODED_BYTES} bytes",
         )
     if not _complete(data, header.kind):
         raise InvalidImage("truncated", f"the {header.kind.upper()} file is incomplete")

@@ -18,6 +18,7 @@ import re
 from aiohttp import web
 
 from backoffice_console.hub.cases import CASES_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
@@ -30,7 +31,7 @@ from backoffice_console.hub.core.http import (
 )
 from backoffice_console.hub.materials.service import MATERIALS_KEY, MaterialService
 from backoffice_console.hub.materials.store import MaterialStore, check_page
-from shared.protocol import ErrorCode
+from shared.protocol import ErrorCode, Role
 from shared.protocol.materials import MaterialList, MaterialStored
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -41,6 +42,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/v1/sessions/{session_id}/materials")
 @wire(request=Raw("image/jpeg", "image/png"), response=MaterialStored)
+@allow(Role.KIOSK)
 async def post_material(request: web.Request) -> web.Response:
     """`POST /api/v1/sessions/{session_id}/materials`: see the module docstring."""
     service = request.app[MATERIALS_KEY]
@@ -70,15 +72,20 @@ async def post_material(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/sessions/{session_id}/materials")
 @wire(request=None, response=MaterialList)
+@allow(*CASE_WORKERS)
 async def list_materials(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/materials`: the list, without image data."""
     service = request.app[MATERIALS_KEY]
     who = await principal_of(request)
-    return json_reply(await service.list_for(request.match_info["session_id"], who))
+    session_id = request.match_info["session_id"]
+    listed = await service.list_for(session_id, who)
+    await request.app[CORE_KEY].audit.write(who, "material.list", session_id, count=len(listed))
+    return json_reply(listed)
 
 
 @routes.get("/api/v1/sessions/{session_id}/materials.pdf")
 @wire(request=None, response=Raw("application/pdf"))
+@allow(*CASE_WORKERS)
 async def get_materials_pdf(request: web.Request) -> web.Response:
     """`GET /api/v1/sessions/{session_id}/materials.pdf`: every page as one PDF (audited)."""
     service = request.app[MATERIALS_KEY]
@@ -96,6 +103,7 @@ async def get_materials_pdf(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/materials/{material_id}")
 @wire(request=None, response=Raw("image/jpeg"))
+@allow(*CASE_WORKERS)
 async def get_material(request: web.Request) -> web.Response:
     """`GET /api/v1/materials/{material_id}`: the full JPEG (audited)."""
     service = request.app[MATERIALS_KEY]
@@ -116,7 +124,15 @@ async def _close(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     """The material service, its routes, the case checklist's page check, its clean-up."""
     core = app[CORE_KEY]
-    service = MaterialService(MaterialStore(core.db, core.vault), core.registry, core.audit)
+    config = core.config
+    service = MaterialService(
+        MaterialStore(core.db, core.vault),
+        core.registry,
+        core.audit,
+        max_pages=config.max_pages_per_session,
+        workers=config.image_workers,
+        queue=config.image_queue,
+    )
     app[MATERIALS_KEY] = service
     app[CASES_KEY].attachments.register("page", check_page)
     app.add_routes(routes)

@@ -58,13 +58,21 @@ class MaterialService:
         registry: Registry,
         audit: AuditLog,
         max_bytes: int = MAX_UPLOAD_BYTES,
+        *,
+        max_pages: int = 200,
+        workers: int = 1,
+        queue: int = 8,
     ) -> None:
         self.store = store
         self.registry = registry
         self.audit = audit
         self.max_bytes = max_bytes
-        # Decoding is CPU-bound: one worker keeps a burst of uploads from starving the loop.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vw-hub-images")
+        self.max_pages = max_pages
+        # Decoding is CPU-bound: few workers keep a burst of uploads from starving the loop,
+        # and the slots bound what waits for them (each waiting upload holds its bytes):
+        # past them the hub answers rate_limited and the kiosk's outbox tries again later.
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vw-hub-images")
+        self._slots = asyncio.Semaphore(workers + queue)
 
     def close(self) -> None:
         """Stop the image worker."""
@@ -103,14 +111,24 @@ class MaterialService:
             await self.refuse(kiosk, session_id, "digest_mismatch")
             raise HubError(ErrorCode.INVALID_IMAGE, "the body does not match X-Content-SHA256")
         self.store.need_vault()  # no key, no image work
+        full = await self.store.page_count(session_id) >= self.max_pages
+        if full and await self.store.existing(session_id, sha256) is None:
+            await self.refuse(kiosk, session_id, "too_many_pages")
+            raise HubError(
+                ErrorCode.INVALID_IMAGE, f"too_many_pages: a session holds {self.max_pages}"
+            )
+        if self._slots.locked():
+            await self.refuse(kiosk, session_id, "busy")
+            raise HubError(ErrorCode.RATE_LIMITED, "the hub is busy with pages; try again soon")
         loop = asyncio.get_running_loop()
         # The image work comes first and the duplicate look-up inside the storing
         # transaction: a page arrives twice only after a lost reply, so the rare wasted
         # check costs less than a database round trip competing with every new page's.
         try:
-            page = await loop.run_in_executor(
-                self._executor, check_page_image, data, self.max_bytes
-            )
+            async with self._slots:
+                page = await loop.run_in_executor(
+                    self._executor, check_page_image, data, self.max_bytes
+                )
         except InvalidImage as exc:
             await self.refuse(kiosk, session_id, exc.reason)
             raise HubError(ErrorCode.INVALID_IMAGE, f"{exc.reason}: {exc.detail}") from None
@@ -122,6 +140,7 @@ class MaterialService:
                 command_id=command_id,
                 page=page,
                 uploaded_bytes=len(data),
+                max_pages=self.max_pages,
             )
         except IntegrityError:
             # The same page arrived twice at once: the other request stored it.

@@ -94,6 +94,16 @@ class MaterialStore:
         async with self._db.session() as s:
             return await s.get(CallSession, session_id)
 
+    async def page_count(self, session_id: str) -> int:
+        """How many pages a session holds."""
+        async with self._db.session() as s:
+            count = await s.scalar(
+                select(func.count())
+                .select_from(StoredMaterial)
+                .where(StoredMaterial.session_id == session_id)
+            )
+        return int(count or 0)
+
     async def existing(self, session_id: str, sha256: str) -> StoreResult | None:
         """The material already stored with this digest in the session, if any."""
         async with self._db.session() as s:
@@ -108,6 +118,7 @@ class MaterialStore:
         command_id: str | None,
         page: CheckedPage,
         uploaded_bytes: int,
+        max_pages: int | None = None,
     ) -> StoreResult:
         """Encrypt and store a checked page as the session's next page (or find the earlier one).
 
@@ -132,6 +143,11 @@ class MaterialStore:
                 .select_from(StoredMaterial)
                 .where(StoredMaterial.session_id == cs.id)
             )
+            if max_pages is not None and int(count or 0) >= max_pages:
+                # Checked again here, under the session's lock: two uploads at once.
+                raise HubError(
+                    ErrorCode.INVALID_IMAGE, f"too_many_pages: a session holds {max_pages}"
+                )
             row = StoredMaterial(
                 session_id=cs.id,
                 kiosk_id=cs.kiosk_id,

@@ -10,6 +10,7 @@ import asyncio
 from aiohttp import web
 
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import Raw, json_reply, principal_of, wire
@@ -43,6 +44,7 @@ def _filename(report: Report, suffix: str) -> str:
 
 @routes.get("/api/v1/reports")
 @wire(request=None, response=ReportReply, alternative=Raw("text/csv"))
+@allow(*CASE_WORKERS)
 async def get_report(request: web.Request) -> web.Response:
     """GET /api/v1/reports: the `Report` JSON, or with `?format=csv` its rows as CSV."""
     fmt = request.query.get("format", "json")
@@ -61,6 +63,7 @@ async def get_report(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/reports/pdf")
 @wire(request=None, response=Raw("application/pdf"))
+@allow(*CASE_WORKERS)
 async def get_report_pdf(request: web.Request) -> web.Response:
     """GET /api/v1/reports/pdf."""
     report = await _report_of(request)

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from backoffice_console.hub.calls import CALLS_KEY, QueueFeed
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
+from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.background import keep_running
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
@@ -37,6 +38,7 @@ CALL_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 @routes.get("/api/v1/routing/officers")
 @wire(request=None, response=OfficerList)
+@allow(*CASE_WORKERS)
 async def officers(request: web.Request) -> web.Response:
     """Officers with lines, online and busy flags; `?line=` keeps those qualified for it."""
     core, router = request.app[CORE_KEY], request.app[ROUTING_KEY]
@@ -59,6 +61,7 @@ async def officers(request: web.Request) -> web.Response:
 
 @routes.put("/api/v1/routing/officers/{user_id}/lines")
 @wire(request=LinesBody, response=LinesReply)
+@allow(Role.ADMIN)
 async def set_lines(request: web.Request) -> web.Response:
     """An admin sets the lines an officer is qualified for."""
     router = request.app[ROUTING_KEY]
@@ -74,6 +77,7 @@ async def set_lines(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/routing/lines")
 @wire(request=None, response=LineList)
+@allow(Role.OFFICER, Role.SUPERVISOR, Role.TECHNICIAN, Role.ADMIN, Role.KIOSK)
 async def lines(request: web.Request) -> web.Response:
     """The current catalogue's lines (code, name, name_en)."""
     router = request.app[ROUTING_KEY]
@@ -85,6 +89,7 @@ async def lines(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/routing/sessions/{session_id}/targets")
 @wire(request=None, response=TransferTargets)
+@allow(*CASE_WORKERS)
 async def transfer_targets(request: web.Request) -> web.Response:
     """For the officer holding a call: its line, who could take it now, and the lines."""
     core, router = request.app[CORE_KEY], request.app[ROUTING_KEY]

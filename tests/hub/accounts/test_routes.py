@@ -14,7 +14,7 @@ import pytest
 from backoffice_console.hub.accounts.secrets import CODE_ALPHABET, normalise_code
 from shared.hubclient import DeviceCredential, HubAuthError, HubClient, HubRequestError
 from shared.protocol import Role
-from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness, _ignore
+from tests.support.hub_fixtures import PASSWORD, WAIT, HubHarness, _ignore, expire_login
 
 
 def client(hub: HubHarness) -> HubClient:
@@ -122,7 +122,8 @@ async def test_device_token_and_websocket_auth(hub: HubHarness) -> None:
 
 async def test_websocket_refuses_bad_and_expired_tokens(hub: HubHarness) -> None:
     user_id = await hub.user("zhao")
-    expired = await hub.hub.accounts._issue("user", user_id, dt.timedelta(seconds=-1), "test")
+    expired = await hub.hub.accounts.logins.start("user", user_id, "test")
+    await expire_login(hub, expired.login_id)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=hub.ssl())) as http:
         for headers in (
             {},

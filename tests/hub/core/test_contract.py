@@ -47,6 +47,8 @@ BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 BODILESS = {
     ("POST", "/api/v1/sessions/{session_id}/identity/reveal"),
     ("POST", "/api/v1/fleet/hours/{rule_id}/delete"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/totp/enrol"),
 }
 """The routes with a body method that read no body (declared `request=None`)."""
 READ_BODY = re.compile(r"read_body\(request, (\w+)\)")

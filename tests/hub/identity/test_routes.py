@@ -160,18 +160,25 @@ async def test_only_the_holding_officer_commands_and_reveals(hub: HubHarness) ->
     assert err.code == "forbidden"
     err = await refusal(officer, IdentityReport(session_id=sid, record=record().to_dict()))
     assert err.code == "forbidden"
-    # A technician is refused; an admin may reveal (audited with the admin's id).
-    tech = await hub.officer("t1", Role.TECHNICIAN)
-    with pytest.raises(HubRequestError) as denied:
-        await http(hub, tech, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
-    assert denied.value.code == "forbidden"
-    admin = await hub.officer("a1", Role.ADMIN)
-    full = await http(hub, admin, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
+    # Technicians, administrators and auditors never read identities (separation of
+    # duties); a supervisor may, stating why, and the reason is audited.
+    for name, role in (("t1", Role.TECHNICIAN), ("a1", Role.ADMIN), ("au1", Role.AUDITOR)):
+        peer = await hub.officer(name, role)
+        for method, path in (("POST", "/identity/reveal"), ("GET", "/identity")):
+            with pytest.raises(HubRequestError) as denied:
+                await http(hub, peer, method, f"/api/v1/sessions/{sid}{path}")
+            assert denied.value.code == "forbidden", (name, path)
+    sup = await hub.officer("s1", Role.SUPERVISOR)
+    with pytest.raises(HubRequestError) as unstated:
+        await http(hub, sup, "POST", f"/api/v1/sessions/{sid}/identity/reveal")
+    assert unstated.value.code == "bad_message"
+    full = await http(hub, sup, "POST", f"/api/v1/sessions/{sid}/identity/reveal?reason=复核")
     assert full["id_number"] == VALID_NUMBER
     with pytest.raises(HubRequestError) as missing:
-        await http(hub, admin, "POST", "/api/v1/sessions/nosuch/identity/reveal")
+        await http(hub, sup, "POST", "/api/v1/sessions/nosuch/identity/reveal?reason=x")
     assert missing.value.code == "not_found"
-    assert [r.actor_kind for r in await audit_rows(hub, "identity.reveal")] == ["user"]
+    reveals = await audit_rows(hub, "identity.reveal")
+    assert [(r.actor_kind, r.detail.get("reason")) for r in reveals] == [("user", "复核")]
     # After hang-up the officer no longer holds the session.
     await req(officer, SessionEnd(session_id=sid))
     with pytest.raises(HubRequestError) as ended:
@@ -187,6 +194,10 @@ BAD_RECORDS = {
     "length": lambda d: d | {"id_number": VALID_NUMBER[:17]},
     "birth_date": lambda d: d | {"id_number": "310104" + "19561341" + "0520"},
     "malformed_field": lambda d: d | {"shoe_size": "42"},
+    "malformed_validity": lambda d: d | {"valid_from": "2030-01-01", "valid_to": "2020-01-01"},
+    # A valid number whose card fields disagree with it (the 2999 birth date of the probe).
+    "mismatch": lambda d: d | {"birth_date": "2999-01-01"},
+    "mismatch_gender": lambda d: d | {"gender": "1"},
     "malformed_gender": lambda d: d | {"gender": "7"},
     "malformed_photo": lambda d: d | {"photo": "A" * 2000},
     "malformed_type": lambda d: d | {"name": ["list"]},
@@ -205,7 +216,7 @@ async def test_invalid_identity_is_refused_and_nothing_stored(hub: HubHarness) -
         assert VALID_NUMBER[6:14] not in err.message  # no value quoted back
         failed = await officer.skip_to("device.failed")
         assert failed.code is DeviceErrorCode.INVALID_CARD and failed.command_id == command_id
-        expected = case if not case.startswith("malformed") else "malformed"
+        expected = case.split("_")[0] if case.startswith(("malformed", "mismatch")) else case
         assert failed.reason == expected, case
         assert (await audit_rows(hub, "identity.refused"))[n].detail["reason"] == expected
     assert await identity_count(hub) == 0
