@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import KioskConfig, load_kiosk_config
-from kiosk.health.base import software_version
 from shared.config import ConfigError
 from shared.hubclient import DeviceCredential, HubClient, HubError
 from shared.i18n import set_language

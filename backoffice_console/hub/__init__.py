@@ -3,4 +3,7 @@
 Run it with `vw-hub` (see `backoffice_console.hub.__main__`). Nothing here imports Qt.
 """
 
-__version__ = "0.1.0"
+from shared.version import package_version
+
+__version__ = package_version()
+"""The installed distribution's version (what `--version` and `/api/v1/health` report)."""

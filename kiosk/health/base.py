@@ -13,15 +13,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 
 from shared.i18n import tr
 from shared.protocol.health import CheckResult, CheckStatus, HealthReport
+from shared.version import package_version
 
 log = logging.getLogger(__name__)
 
 DOMAIN = "health"
-DISTRIBUTION = "remote-virtual-window"
 
 PARTS = (
     "screens",
@@ -63,14 +62,6 @@ def result(
     )
 
 
-def software_version() -> str:
-    """This installation's version (the distribution's metadata), or "unknown"."""
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 async def _run_one(check: Check, timeout: float) -> CheckResult:
     limit = check.timeout or timeout
     try:
@@ -98,7 +89,7 @@ def make_report(results: Iterable[CheckResult], version: str | None = None) -> H
     """The report the hub receives for one run of the checks."""
     return HealthReport(
         at=datetime.now(UTC),
-        software_version=(version or software_version())[:64],
+        software_version=(version or package_version())[:64],
         checks=list(results),
     )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import load_kiosk_config
-from kiosk.health.base import DOMAIN, PARTS, software_version
+from kiosk.health.base import DOMAIN, PARTS
 from kiosk.health.suite import HealthSuite
 from shared.config import ConfigError
 from shared.hubclient import DeviceCredential, HubClient, HubError

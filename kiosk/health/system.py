@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.health.base import result, software_version
+from kiosk.health.base import result
 from shared.config import AudioSinkConfig, AudioSourceConfig
 from shared.media import open_audio_source
 from shared.media.audio import AudioSource, AudioSourceError, ToneTrack
 from shared.media.playback import AudioSink, AudioSinkError, open_audio_sink
 from shared.protocol.health import CheckResult, CheckStatus
+from shared.version import package_version
 
 ScreenProvider = Callable[[], Awaitable[list[str]]]
 """Returns the names of the screens the display server offers now."""
@@ -194,6 +195,6 @@ def check_backlog(part: str, count: int | None, warn: int) -> CheckResult:
 
 def check_version(version: str | None = None) -> CheckResult:
     """The software version this kiosk runs (always ok; the hub compares across kiosks)."""
-    found = version or software_version()
+    found = version or package_version()
     status = CheckStatus.WARNING if found == "unknown" else CheckStatus.OK
     return result("version", status, "version.ok", found, version=found)

@@ -22,9 +22,10 @@ from aiohttp import web
 
 from backoffice_console.hub.accounts.service import ACCOUNTS_KEY, Accounts
 from backoffice_console.hub.core.access import PUBLIC, SIGNED_IN, USERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError, Unauthorized
-from backoffice_console.hub.core.http import id_match, json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import id_match, json_reply, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import Connected
 from shared.protocol import ErrorCode, Role

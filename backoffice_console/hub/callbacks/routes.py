@@ -21,9 +21,10 @@ from backoffice_console.hub.callbacks.service import CALLBACKS_KEY, Callbacks
 from backoffice_console.hub.callbacks.store import CallbackStore
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import id_match, json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import id_match, json_reply, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from shared.protocol import ErrorCode, Role
 from shared.protocol.callbacks import (

@@ -20,9 +20,10 @@ from backoffice_console.hub.calls.store import CallStore
 from backoffice_console.hub.calls.transfer import Transfers
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.access import allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import day_of, json_reply, principal_of, wire
+from backoffice_console.hub.core.http import day_of, json_reply, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import MESSAGES_KEY, Disconnected, Welcomed
 from shared.protocol import ErrorCode, Role

@@ -21,9 +21,10 @@ from backoffice_console.hub.cases.service import CASES_KEY, CaseService, summary
 from backoffice_console.hub.cases.store import CaseStore, CaseView, session_of_case
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, query_id, read_body, wire
+from backoffice_console.hub.core.http import json_reply, query_id, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.identity import IDENTITY_KEY, IdentityStored
 from shared.protocol import ErrorCode, Role

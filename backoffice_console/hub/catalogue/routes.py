@@ -24,9 +24,10 @@ from aiohttp import web
 
 from backoffice_console.hub.catalogue.store import CatalogueStore
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import Raw, dumps, id_match, principal_of, read_bytes, wire
+from backoffice_console.hub.core.http import Raw, dumps, id_match, read_bytes, wire
 from backoffice_console.hub.core.principal import Principal
 from shared.catalogue.io import (
     MAX_BYTES,

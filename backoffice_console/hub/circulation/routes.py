@@ -18,8 +18,9 @@ from backoffice_console.hub.circulation.service import (
     OutOfOrder,
 )
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
-from backoffice_console.hub.core.http import json_error, json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import json_error, json_reply, read_body, wire
 from backoffice_console.hub.documents import SlipIssued
 from shared.protocol import ErrorCode, Role
 from shared.protocol.circulation import (

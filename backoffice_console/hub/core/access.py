@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import principal_of
 from shared.protocol import ErrorCode, Role
 
 log = logging.getLogger(__name__)

@@ -12,17 +12,16 @@ from backoffice_console.hub.core import ws
 from backoffice_console.hub.core.access import PUBLIC, access_middleware, allow
 from backoffice_console.hub.core.audit_query import page_bounds, parse_filter
 from backoffice_console.hub.core.background import keep_running
+from backoffice_console.hub.core.caller import anonymous_limit_middleware, principal_of
 from backoffice_console.hub.core.config import HubConfig
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.guard import keep_checking
 from backoffice_console.hub.core.http import (
-    anonymous_limit_middleware,
     Raw,
     contract_middleware,
     error_middleware,
     json_reply,
-    principal_of,
     wire,
 )
 from backoffice_console.hub.db import utcnow

@@ -20,11 +20,12 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel
 
 from backoffice_console.hub.core.access import SIGNED_IN, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.connections import Connection
 from backoffice_console.hub.core.context import CORE_KEY, HubCore
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.guard import still_holds
-from backoffice_console.hub.core.http import Upgrade, incident_id, principal_of, wire
+from backoffice_console.hub.core.http import Upgrade, incident_id, wire
 from backoffice_console.hub.db import utcnow
 from shared.protocol import (
     MAX_MESSAGE_BYTES,

@@ -26,6 +26,7 @@ from backoffice_console.hub.calls import CALLS_KEY
 from backoffice_console.hub.cases import CASES_KEY
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import (
@@ -33,7 +34,6 @@ from backoffice_console.hub.core.http import (
     Raw,
     json_error,
     json_reply,
-    principal_of,
     read_body,
     validation_message,
     wire,

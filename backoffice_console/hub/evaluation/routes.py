@@ -20,16 +20,10 @@ from aiohttp import web
 
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.background import keep_running
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import (
-    day_of,
-    id_match,
-    json_reply,
-    principal_of,
-    read_body,
-    wire,
-)
+from backoffice_console.hub.core.http import day_of, id_match, json_reply, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.evaluation.service import (
     EVALUATION_KEY,

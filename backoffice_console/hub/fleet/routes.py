@@ -33,16 +33,10 @@ from aiohttp import web
 
 from backoffice_console.hub.calls import CALLS_KEY, QueueJoining
 from backoffice_console.hub.core.access import CASE_WORKERS, FLEET, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import (
-    id_match,
-    json_reply,
-    principal_of,
-    query_day,
-    read_body,
-    wire,
-)
+from backoffice_console.hub.core.http import id_match, json_reply, query_day, read_body, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import Connected, Disconnected
 from backoffice_console.hub.fleet import hours

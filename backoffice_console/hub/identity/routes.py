@@ -13,9 +13,10 @@ from aiohttp import web
 
 from backoffice_console.hub.calls import CALLS_KEY
 from backoffice_console.hub.core.access import allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import json_reply, principal_of, wire
+from backoffice_console.hub.core.http import json_reply, wire
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.hub.core.ws import MESSAGES_KEY
 from backoffice_console.hub.identity.service import IdentityDesk

@@ -19,16 +19,10 @@ from aiohttp import web
 
 from backoffice_console.hub.cases import CASES_KEY
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import (
-    Raw,
-    id_match,
-    json_reply,
-    principal_of,
-    read_bytes,
-    wire,
-)
+from backoffice_console.hub.core.http import Raw, id_match, json_reply, read_bytes, wire
 from backoffice_console.hub.materials.service import MATERIALS_KEY, MaterialService
 from backoffice_console.hub.materials.store import MaterialStore, check_page
 from shared.protocol import ErrorCode, Role

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from backoffice_console.hub.calls import CallStateReported, CallTaken, DeviceRelayed
+from backoffice_console.hub.core.access import PUBLIC, allow
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
 from backoffice_console.hub.core.http import Raw, wire
@@ -41,6 +42,7 @@ def _allowed(request: web.Request) -> bool:
 
 
 @routes.get("/metrics")
+@allow(PUBLIC)  # no account: a scraper is let in by address or bearer token (`_allowed`)
 @wire(request=None, response=Raw("text/plain"))
 async def metrics(request: web.Request) -> web.Response:
     """The hub's metrics in the Prometheus text format (operational data: access limited)."""

@@ -11,9 +11,10 @@ from aiohttp import web
 
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import Raw, json_reply, principal_of, wire
+from backoffice_console.hub.core.http import Raw, json_reply, wire
 from backoffice_console.hub.reports.pdf import render_report_pdf
 from backoffice_console.hub.reports.service import (
     READERS,

@@ -21,9 +21,10 @@ from backoffice_console.hub.calls import CALLS_KEY, QueueFeed
 from backoffice_console.hub.catalogue import CATALOGUE_KEY
 from backoffice_console.hub.core.access import CASE_WORKERS, allow
 from backoffice_console.hub.core.background import keep_running
+from backoffice_console.hub.core.caller import principal_of
 from backoffice_console.hub.core.context import CORE_KEY
 from backoffice_console.hub.core.errors import HubError
-from backoffice_console.hub.core.http import id_match, json_reply, principal_of, read_body, wire
+from backoffice_console.hub.core.http import id_match, json_reply, read_body, wire
 from backoffice_console.hub.routing.service import ROUTING_KEY, Router, qualified
 from backoffice_console.hub.routing.store import busy_officers, call_line
 from shared.protocol import ErrorCode, Role
