@@ -25,6 +25,7 @@ from shared.idcard import (
     check_id_number,
     is_valid_id_number,
     mask_id_number,
+    normalize_id_number,
     parse_text_block,
 )
 from shared.idcard.textblock import TYPE_OFFSET
@@ -113,6 +114,13 @@ def test_mask_keeps_first_six_and_last_four() -> None:
     assert mask_id_number("11010519491231002X") == "110105********002X"
     assert mask_id_number("USA318005210015") == "USA318*****0015"
     assert mask_id_number("12345") == "*****"
+    # Ten characters would show whole as 6 + 4: hidden entirely; from eleven on, 6 + * + 4.
+    assert mask_id_number("H123456789") == "**********"
+    assert mask_id_number("H1234567890") == "H12345*7890"
+
+
+def test_a_typed_number_is_trimmed_and_upper_cased() -> None:
+    assert normalize_id_number(" 11010519491231002x\t") == "11010519491231002X"
 
 
 # --- code tables ---------------------------------------------------------------------------
