@@ -41,6 +41,8 @@ def make_dirs(path: Path, mode: int = 0o700) -> None:
 def write_atomically(path: Path, data: bytes, mode: int = 0o600, tmp_suffix: str = "") -> None:
     """Replaces `path` with `data`: the old file or the new one, whole, even after a power cut.
 
+    The file gets exactly `mode` (0600 by default), whatever the process's umask.
+
     The bytes go to a temporary file in the same folder, which is fsynced, renamed over
     `path`, and the folder is fsynced. `tmp_suffix` names the temporary file
     `<name><tmp_suffix>` (so a caller's recovery can recognise it); otherwise it gets a
@@ -52,6 +54,7 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600, tmp_suffix: str
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         try:
+            os.fchmod(fd, mode)  # `mode` exactly, whatever the umask
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from shared.durable import write_atomically
+from shared.private_files import PRIVATE
 
 DEFAULT_NAMES = ["localhost", "127.0.0.1", "::1"]
 CA_DAYS = 3650
@@ -24,9 +26,14 @@ SERVER_DAYS = 825
 
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    write_atomically(path, data, PRIVATE)
+
+
+def _write_public(path: Path, data: bytes) -> None:
+    """A certificate: public, and copied to every kiosk and console (so 0644, whatever the
+    umask: a copy made with `cp` stays readable by the kiosk's user)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, data, 0o644)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -78,7 +85,7 @@ def _make_ca(tls_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKe
         .sign(key, hashes.SHA256())
     )
     _write_private(tls_dir / "ca.key", _key_pem(key))
-    (tls_dir / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_public(tls_dir / "ca.pem", cert.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
 
@@ -138,7 +145,7 @@ def ensure_tls(tls_dir: Path, hostnames: list[str]) -> bool:
         .sign(ca_key, hashes.SHA256())
     )
     _write_private(tls_dir / "server.key", _key_pem(key))
-    (tls_dir / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_public(tls_dir / "server.pem", cert.public_bytes(serialization.Encoding.PEM))
     return True
 
 

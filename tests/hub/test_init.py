@@ -86,6 +86,9 @@ async def test_packaged_layout_and_journal_only(tmp_path: Path) -> None:
     assert config.identity_key_file == lib / "keys" / "identity.key"
     assert config.sms_outbox.parent.parent == lib
     assert stat.S_IMODE((lib / "hub.sqlite3").stat().st_mode) == 0o600
+    # Keys private; certificates public (copied to every kiosk, readable by its user).
+    for name, mode in (("ca.key", 0o600), ("server.key", 0o600), ("ca.pem", 0o644)):
+        assert stat.S_IMODE((lib / "tls" / name).stat().st_mode) == mode, name
     assert config.db_url.endswith(str(lib / "hub.sqlite3"))
 
     rc, _, err = await vw_hub(

@@ -251,7 +251,8 @@ def test_fresh_root_installs_from_debs_and_runs_hub_kiosk_and_health(stage: Stag
         # The kiosk: version, the technician's config edits, enrolment, health checks.
         version = root.run(["vw-kiosk", "--version"], user="vw-kiosk").stdout.strip()
         assert version.startswith("vw-kiosk ")
-        shutil.copy(STATE["ca_host_path"], root.path("/etc/vw-kiosk/hub-ca.pem"))
+        # As the README says: `install -m 0644` (the kiosk's user reads it).
+        root.run(["install", "-m", "0644", STATE["ca"], "/etc/vw-kiosk/hub-ca.pem"])
         STATE["kiosk_toml"] = _configure_kiosk(stage)
         enrolled = root.run(
             ["vw-kiosk", "--config", KIOSK_TOML, "enroll", "--code", code], user="vw-kiosk"
