@@ -30,7 +30,7 @@ WAIT = 30.0
 async def _history(hub: HubHarness) -> tuple[str, dict[str, object]]:
     """A call with an identity read and a page; returns the session id and what to find."""
     officer, kiosk, sid = await in_call(hub, "o1")
-    await hub.user("admin1", Role.ADMIN)
+    await hub.user("sup1", Role.SUPERVISOR)
     await req(officer, DeviceCommand(session_id=sid, command_id="c1", kind="idcard.read"))
     await kiosk.skip_to("device.command")
     await req(kiosk, IdentityReport(session_id=sid, command_id="c1", record=record().to_dict()))
@@ -59,10 +59,13 @@ async def _served(hub: HubHarness, sid: str, old: dict[str, object]) -> None:
     assert case["identity"] == before["identity"] and case["identity"] is not None
     page = await officer.client.get_bytes(f"/api/v1/materials/{old['material_id']}")
     assert page == old["page"]
-    admin = Peer(hub.url, hub.ca)  # the call is over: an admin reveals it
-    hub.peers.append(admin)
-    await asyncio.wait_for(admin.client.login_officer("admin1", PASSWORD), WAIT)
-    full = await admin.client.post_json(f"/api/v1/sessions/{sid}/identity/reveal", {})
+    # The call is over: a supervisor reveals it, with a stated reason (decrypted with the
+    # restored key).
+    supervisor = Peer(hub.url, hub.ca)
+    hub.peers.append(supervisor)
+    await asyncio.wait_for(supervisor.client.login_officer("sup1", PASSWORD), WAIT)
+    reveal = f"/api/v1/sessions/{sid}/identity/reveal?reason=备份复核"
+    full = await supervisor.client.post_json(reveal, {})
     assert full["id_number"] == VALID_NUMBER and full["name"] == "测试居民甲"
 
 
