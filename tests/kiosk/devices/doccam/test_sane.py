@@ -36,6 +36,7 @@ from shared.protocol import DeviceCommand
 from shared.protocol.health import CheckStatus
 from tests.kiosk.materials.test_delivery import session_with_credential
 from tests.support.hub_fixtures import WAIT, HubHarness
+from tests.support.waiting import until
 
 GRID = ["--test-picture", "Grid", "-x", "150", "-y", "200"]  # 150 x 200 mm of 10 mm squares
 SMALL = ["--test-picture", "Grid", "-x", "20", "-y", "20"]
@@ -174,11 +175,10 @@ async def test_a_scanned_page_reaches_the_officer(hub: HubHarness, tmp_path: Pat
     try:
         desk.handle_command(sid, DeviceCommand(session_id=sid, command_id="scan-1",
                                                kind="page.capture"))  # fmt: skip
-        async with asyncio.timeout(WAIT):
-            while desk.message != ("kiosk", "capture.flatbed"):  # noqa: ASYNC110
-                await asyncio.sleep(0.02)
+        # The flatbed's hint first, then its preview scan on the screen (a scan takes a while).
+        await until(lambda: desk.message == ("kiosk", "capture.flatbed"), "the flatbed hint")
         assert desk.flatbed and desk.state == CaptureState.PREVIEW
-        assert desk.preview_frame() is not None  # the preview scan is on the screen
+        await until(lambda: desk.preview_frame() is not None, "the preview scan")
         desk.capture_now()  # the helper presses 扫描
         added = await officer.skip_to("material.added", timeout=20)
         assert added.command_id == "scan-1"
