@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from backoffice_console.call_ports import HubFactory, HubLike, PeerFactory, PeerLike
 from backoffice_console.cases import CaseDesk, CaseView
 from backoffice_console.documents import DocumentsDesk, DocumentsView
 from backoffice_console.identity import IDENTITY_MESSAGES, IdentityDesk, IdentityView
@@ -34,19 +34,15 @@ from backoffice_console.model import (
     format_duration,
 )
 from shared.hubclient import (
-    ConnectionHandler,
     HubAuthError,
-    HubClient,
     HubError,
     HubRequestError,
     HubUnavailable,
-    MessageHandler,
 )
 from shared.protocol import (
     CallState,
     CallStateReport,
     ErrorCode,
-    IceServer,
     QueueSnapshot,
     RtcAnswer,
     RtcOffer,
@@ -107,91 +103,6 @@ class ConsoleObserver:
 
     def case_changed(self, view: CaseView) -> None:
         """The case panel changed (case read, pushed, or changed by the officer)."""
-
-
-class PeerLike(Protocol):
-    """The part of `shared.rtc.CallPeer` the controller uses."""
-
-    state: CallState
-    reconnects: int
-
-    async def start(self) -> None: ...
-    async def handle_offer(self, sdp: str) -> None: ...
-    async def close(self) -> None: ...
-    def stats(self) -> dict[str, object]: ...
-
-
-class SignalingLike(Protocol):
-    """What a peer uses to send SDP (see `shared.rtc.CallSignaling`)."""
-
-    async def send_offer(self, sdp: str) -> None: ...
-    async def send_answer(self, sdp: str) -> None: ...
-
-
-PeerFactory = Callable[
-    [list[IceServer], SignalingLike, Callable[[CallState], None]],
-    PeerLike,
-]
-"""Builds the answering peer of a session: (ice servers, signaling, on_state) -> peer."""
-
-
-class HubLike(Protocol):
-    """The part of `shared.hubclient.HubClient` the controller uses."""
-
-    welcome: Welcome | None
-
-    async def login_officer(
-        self, username: str, password: str, *, totp_code: str | None = None
-    ) -> dict[str, Any]: ...
-    async def connect(self) -> Welcome: ...
-    async def request(self, message: Any, timeout: float = 10.0) -> Any: ...
-    async def send(self, message: Any) -> None: ...
-    async def get_json(self, path: str, **params: str) -> Any: ...
-    async def post_json(self, path: str, payload: dict[str, Any]) -> Any: ...
-    async def close(self) -> None: ...
-
-
-HubFactory = Callable[[MessageHandler, ConnectionHandler], HubLike]
-
-
-def default_hub_factory(url: str, ca_file: Path | None) -> HubFactory:
-    """A factory making the real `HubClient` for `url`."""
-
-    def make(on_message: MessageHandler, on_connection: ConnectionHandler) -> HubLike:
-        return HubClient(url, ca_file, on_message, on_connection)
-
-    return make
-
-
-def rtc_peer_factory(
-    video: Any, audio: Any = None, on_audio_frame: Callable[[Any], None] | None = None
-) -> PeerFactory:
-    """A factory making real `shared.rtc.CallPeer` answerers fed by the officer camera `video`.
-
-    `audio` is the officer's microphone (a `shared.media.AudioSource`, None for none) and
-    `on_audio_frame` receives the resident's voice (`shared.media.CallAudio.on_frame`).
-    """
-
-    def make(
-        ice_servers: list[IceServer],
-        signaling: SignalingLike,
-        on_state: Callable[[CallState], None],
-    ) -> PeerLike:
-        # Imported here so the pure controller and its tests do not load aiortc.
-        from shared.rtc import CallPeer  # noqa: PLC0415
-
-        peer: PeerLike = CallPeer(
-            offerer=False,
-            ice_servers=ice_servers,
-            video=video,
-            signaling=signaling,
-            on_state=on_state,
-            audio=audio,
-            on_audio_frame=on_audio_frame,
-        )
-        return peer
-
-    return make
 
 
 @dataclass
@@ -285,10 +196,7 @@ class ConsoleController:
             raise ConsoleError("error.bad_state")
         hub = self._hub_factory(self._on_message, self._on_connection)
         try:
-            if totp_code is None:
-                self.user = await hub.login_officer(username.strip(), password)
-            else:
-                self.user = await hub.login_officer(username.strip(), password, totp_code=totp_code)
+            self.user = await hub.login_officer(username.strip(), password, totp_code=totp_code)
             if self.user.get("role") not in (None, "officer", "supervisor", "admin", "technician"):
                 raise ConsoleError("login.error.role")
             self.hub = hub
@@ -338,7 +246,7 @@ class ConsoleController:
             self.queue = []
             self.observer.queue_changed([])
         self.observer.connection_changed(up)
-        if not up and self.hub is not None and getattr(self.hub, "ended", None):
+        if not up and self.hub is not None and self.hub.ended:
             # The hub ended the log-in (logout elsewhere, disabled, reset): it will not
             # come back by itself, so the officer must be told to log in again.
             self.observer.notice("notice.session_ended")

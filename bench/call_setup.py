@@ -37,13 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from backoffice_console.app import (  # noqa: E402
-    ConsoleController,
-    ConsoleObserver,
-    QueueEntry,
-    default_hub_factory,
-    rtc_peer_factory,
-)
+from backoffice_console.app import ConsoleController, ConsoleObserver, QueueEntry  # noqa: E402
+from backoffice_console.call_ports import default_hub_factory, rtc_peer_factory  # noqa: E402
 from kiosk.app import KioskController, KioskState  # noqa: E402
 from scripts.stack import DEMO_OFFICER, Stack  # noqa: E402
 from shared.hubclient import DeviceCredential, HubClient  # noqa: E402

@@ -14,7 +14,8 @@ from typing import Any
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from backoffice_console.app import ConsoleController, default_hub_factory, rtc_peer_factory
+from backoffice_console.app import ConsoleController
+from backoffice_console.call_ports import default_hub_factory, rtc_peer_factory
 from backoffice_console.config import ConsoleConfig
 from backoffice_console.ui.autopilot import Autopilot, AutopilotOptions
 from backoffice_console.ui.presenter import ConsolePresenter

@@ -17,9 +17,9 @@ from backoffice_console.app import (
     ConsoleObserver,
     Phase,
     QueueEntry,
-    SignalingLike,
     format_duration,
 )
+from backoffice_console.call_ports import SignalingLike
 from backoffice_console.config import load_console_config
 from shared.hubclient import HubAuthError, HubRequestError, HubUnavailable
 from shared.protocol import (
@@ -55,8 +55,11 @@ class FakeHub:
         self.take_hook: Callable[[], Any] | None = None
         self.sessions: Any = []
         self.closed = False
+        self.ended: str | None = None
 
-    async def login_officer(self, username: str, password: str) -> dict[str, Any]:
+    async def login_officer(
+        self, username: str, password: str, *, totp_code: str | None = None
+    ) -> dict[str, Any]:
         if self.login_error is not None:
             raise self.login_error
         return {"id": 7, "username": username, "display_name": "王警官", "role": "officer"}

@@ -10,7 +10,8 @@ from typing import Any
 import pyotp
 import pytest
 
-from backoffice_console.app import ConsoleController, ConsoleError, Phase, default_hub_factory
+from backoffice_console.app import ConsoleController, ConsoleError, Phase
+from backoffice_console.call_ports import default_hub_factory
 from backoffice_console.hub.core.principal import Principal
 from backoffice_console.ui.login import LoginWindow
 from shared.protocol import Role

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from backoffice_console.app import ConsoleController, default_hub_factory, rtc_peer_factory
+from backoffice_console.app import ConsoleController
+from backoffice_console.call_ports import default_hub_factory, rtc_peer_factory
 from backoffice_console.model import ConsoleError
 from backoffice_console.routing import RoutingDesk
 from kiosk.app import KioskController, KioskState
