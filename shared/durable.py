@@ -13,6 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
+from shared.private_files import open_private
+
 
 def fsync_dir(path: Path) -> None:
     """Makes the entries of folder `path` (names created, renamed, removed) durable."""
@@ -51,10 +53,9 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600, tmp_suffix: str
     tmp = path.with_name(
         path.name + tmp_suffix if tmp_suffix else f".{path.name}.{secrets.token_hex(4)}.part"
     )
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         try:
-            os.fchmod(fd, mode)  # `mode` exactly, whatever the umask
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
