@@ -15,23 +15,24 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
+
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 _DEADLINE_S = 30.0
 
 
-def _wait_for(condition: object, what: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + _DEADLINE_S
-    while not condition():  # type: ignore[operator]
+def _wait_for(condition: Callable[[], bool], what: str, proc: subprocess.Popen[bytes]) -> None:
+    def ready() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(
                 f"lossyfs exited ({proc.returncode}) waiting for {what}: {_stderr(proc)}"
             )
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"lossyfs: no {what} within {_DEADLINE_S} s")
-        time.sleep(0.02)
+        return condition()
+
+    wait_until(ready, f"lossyfs: {what}", timeout=_DEADLINE_S)
 
 
 def _stderr(proc: subprocess.Popen[bytes]) -> str:
